@@ -1,0 +1,1 @@
+// The Cancellation module: timeouts, deadlines, cancel scopes, shields and reasons for Swift concurrency.

@@ -1,0 +1,4 @@
+import Testing
+@testable import Cancellation
+
+@Test func packageBuilds() { #expect(Bool(true)) }
