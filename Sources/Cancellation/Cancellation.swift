@@ -1,1 +1,0 @@
-// The Cancellation module: timeouts, deadlines, cancel scopes, shields and reasons for Swift concurrency.

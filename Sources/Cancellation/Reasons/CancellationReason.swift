@@ -1,0 +1,45 @@
+/// Why the current task was cancelled.
+///
+/// Read ``current`` from inside a cancelled task to learn which scope's deadline expired, which scope was
+/// cancelled explicitly and why, or whether the cancellation came from outside every scope the task is in
+/// (`Task.cancel()` on an enclosing task, a task group cancelling its children, and so on).
+///
+/// When several causes reach the same task, the reason is the one that happened first.
+///
+/// ```swift
+/// do {
+///     try await fetch()
+/// } catch is CancellationError {
+///     logger.info("fetch stopped: \(CancellationReason.current?.description ?? "not cancelled")")
+///     throw CancellationError()
+/// }
+/// ```
+public enum CancellationReason: Sendable, Hashable, CustomStringConvertible {
+    /// The deadline of the scope opened at `scope` expired.
+    case deadlineExpired(scope: ScopeLocation)
+    /// The scope opened at `scope` was cancelled with ``CancelScope/cancel(reason:)``.
+    case cancelled(reason: String, scope: ScopeLocation)
+    /// The task was cancelled from outside every cancel scope it is in.
+    case taskCancelled
+
+    /// The reason the current task is cancelled, or `nil` when it is not cancelled.
+    ///
+    /// Inside ``withCancellationShield(isolation:operation:)`` this is `nil`, since the shielded code is not
+    /// cancelled, whatever happens outside it.
+    public static var current: CancellationReason? {
+        guard Task.isCancelled else { return nil }
+        return ScopeLink.current?.cancellationReason() ?? .taskCancelled
+    }
+
+    /// For example `deadline of the scope at App/Fetch.swift:42 expired`.
+    public var description: String {
+        switch self {
+        case .deadlineExpired(let scope):
+            return "deadline of the scope at \(scope) expired"
+        case .cancelled(let reason, let scope):
+            return "scope at \(scope) was cancelled: \(reason)"
+        case .taskCancelled:
+            return "task was cancelled from outside every cancel scope"
+        }
+    }
+}

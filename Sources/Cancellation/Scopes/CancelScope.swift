@@ -1,0 +1,333 @@
+import Logging
+import Synchronization
+
+/// A handle on a running cancel scope: its deadline can be read and moved, and it can be cancelled with a
+/// reason from any task or thread.
+///
+/// You get a `CancelScope` from ``withCancelScope(deadline:tolerance:clock:isolation:fileID:line:operation:)``
+/// or from the scope-taking forms of `withTimeout`. It is `Sendable`: hand it to another task that should
+/// be able to stop the work, or keep it after the scope ends to ask what happened
+/// (``isCancelled``, ``didCatchCancellation``, ``reason``).
+///
+/// One deadline covers every `await` in the scope's block, like Python's `asyncio.timeout()`, and it can be
+/// moved while the block runs, like `asyncio.Timeout.reschedule()`:
+///
+/// ```swift
+/// let reply = try await withTimeout(.seconds(2)) { scope in
+///     let header = try await connection.readHeader()
+///     scope.reschedule(after: .seconds(header.isLarge ? 30 : 5))   // more time for a large body
+///     return try await connection.readBody(header)
+/// }
+/// ```
+///
+/// Cancellation is cooperative: cancelling a scope cancels the child task that runs its block, and the
+/// block stops at its next cancellation point.
+public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration {
+    /// The clock the scope's deadline is measured on.
+    public let clock: C
+    /// How late the scope's timer may fire, passed on to the clock.
+    public let tolerance: Duration?
+    /// Where the scope was opened.
+    public let location: ScopeLocation
+
+    let diagnostics: CancellationDiagnostics
+    /// When the scope was created, on its clock.
+    let start: C.Instant
+
+    private struct Storage {
+        var machine: CancelScopeStateMachine<C.Instant>
+        var timers: [UInt64: TimerRegistration] = [:]
+        var nextTimerID: UInt64 = 0
+    }
+
+    private let storage: Mutex<Storage>
+    /// The task running the scope's operation while it runs. Kept apart from `storage` because
+    /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
+    private let operationTask = Mutex<OperationTaskReference?>(nil)
+
+    init(clock: C, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
+        self.clock = clock
+        self.tolerance = tolerance
+        self.location = location
+        self.diagnostics = CancellationDiagnostics.current
+        let start = clock.now
+        self.start = start
+        self.storage = Mutex(Storage(machine: CancelScopeStateMachine(start: start, deadline: deadline, location: location)))
+    }
+
+    convenience init(clock: C, timeout: Duration, tolerance: Duration?, location: ScopeLocation) {
+        self.init(clock: clock, deadline: clock.now.deadline(after: timeout), tolerance: tolerance, location: location)
+    }
+
+    // MARK: Public interface
+
+    /// The scope's deadline, or `nil` when it has none.
+    ///
+    /// Setting it moves the deadline later or earlier, or removes it with `nil`, while the block runs; a
+    /// deadline that has already passed cancels the block at once. Setting it after the scope was cancelled
+    /// or has finished records the value but does not undo anything.
+    public var deadline: C.Instant? {
+        get { storage.withLock { $0.machine.deadline } }
+        set { reschedule(to: newValue) }
+    }
+
+    /// Moves the scope's deadline to `deadline`, or removes it with `nil`.
+    ///
+    /// - Parameter deadline: The new deadline; one in the past cancels the scope's block at once.
+    public func reschedule(to deadline: C.Instant?) {
+        let now = clock.now
+        let action = storage.withLock { $0.machine.setDeadline(deadline, now: now) }
+        perform(action)
+    }
+
+    /// Moves the scope's deadline to `duration` from now.
+    ///
+    /// - Parameter duration: The time from now; zero or negative cancels the block at once, and a duration
+    ///   longer than about 136 years removes the deadline.
+    public func reschedule(after duration: Duration) {
+        reschedule(to: clock.now.deadline(after: duration))
+    }
+
+    /// Cancels the scope's block, from any task or thread, giving a reason that code inside can read from
+    /// ``CancellationReason/current``.
+    ///
+    /// Only the scope's own block is cancelled, never the task that opened the scope. Cancelling a scope
+    /// that was already cancelled, or has finished, does nothing. Cancelling a scope before its block
+    /// starts makes the block start cancelled.
+    ///
+    /// - Parameter reason: Why the scope is cancelled.
+    public func cancel(reason: String = "cancelled") {
+        let now = clock.now
+        let mustCancel = storage.withLock { $0.machine.cancel(reason: reason, now: now) }
+        if mustCancel {
+            perform(.cancel)
+        }
+    }
+
+    /// Whether the scope's own cancellation happened: its deadline expired or it was cancelled explicitly
+    /// (Trio's `cancel_called`).
+    public var isCancelled: Bool {
+        storage.withLock { $0.machine.cancellation != nil }
+    }
+
+    /// Whether the block ended because of the scope's own cancellation, and the scope turned that into its
+    /// outcome — `nil`, ``TimeoutError`` or ``ScopeCancelledError`` (Trio's `cancelled_caught`).
+    ///
+    /// `false` while the block runs, when it finished normally or with its own error even though the scope
+    /// was cancelled, and when the caller's own cancellation ended it.
+    public var didCatchCancellation: Bool {
+        storage.withLock { $0.machine.caughtCancellation }
+    }
+
+    /// The scope's own cancellation reason, or `nil` when the scope was not cancelled.
+    public var reason: CancellationReason? {
+        storage.withLock { $0.machine.cancellation?.reason }
+    }
+
+    /// The time left until the deadline, `.zero` once it has passed, or `nil` without a deadline.
+    public var remaining: Duration? {
+        guard let deadline else { return nil }
+        return max(.zero, clock.now.duration(to: deadline))
+    }
+
+    // MARK: Running the scope
+
+    /// How a scope's block ended, when it did not throw.
+    enum Outcome<Value> {
+        /// The block returned a value (possibly after the scope was cancelled).
+        case completed(Value)
+        /// The block ended by the scope's own cancellation.
+        case cancelledByScope(CancelScopeStateMachine<C.Instant>.Cancellation)
+    }
+
+    /// Runs `operation` in a child task under this scope and waits for it.
+    ///
+    /// Throws the operation's error unless it is a `CancellationError` caused by the scope's own
+    /// cancellation while the caller is not cancelled, in which case the outcome is `cancelledByScope`.
+    func run<Value>(
+        isolation: isolated (any Actor)?,
+        operation: (CancelScope<C>) async throws -> sending Value
+    ) async throws -> sending Outcome<Value> {
+        let beginAction = storage.withLock { $0.machine.begin(now: clock.now) }
+        perform(beginAction)
+
+        let link = ScopeLink(.scope(self), parent: ScopeLink.current)
+        let result = await withoutActuallyEscaping(operation) { operation in
+            // Sound: the closure is called exactly once, by the child task below, on `actor` (the caller's
+            // isolation), while this task is suspended in `group.next()`; the group's start and completion
+            // order the hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
+            let box = UncheckedSendableBox(value: operation)
+            let actor = isolation
+            return await withTaskCancellationHandler {
+                await withTaskGroup(of: Result<UncheckedSendableBox<Value>, any Error>.self) { group in
+                    group.addTask {
+                        await ScopeLink.$current.withValue(link) {
+                            withUnsafeCurrentTask { task in
+                                if let task { self.attach(task) }
+                            }
+                            defer { self.detach() }
+                            do {
+                                return .success(try await runIsolated(actor, self, box.value))
+                            } catch {
+                                return .failure(error)
+                            }
+                        }
+                    }
+                    return await group.next()!
+                }
+            } onCancel: {
+                self.callerCancelled()
+            }
+        }
+        let callerIsCancelled = Task.isCancelled
+        await finish()
+
+        switch result {
+        case .success(let box):
+            return .completed(box.value)
+        case .failure(let error):
+            if error is CancellationError, !callerIsCancelled, let cancellation = takeCaughtCancellation() {
+                return .cancelledByScope(cancellation)
+            }
+            throw error
+        }
+    }
+
+    // MARK: Internals
+
+    private func takeCaughtCancellation() -> CancelScopeStateMachine<C.Instant>.Cancellation? {
+        storage.withLock { storage in
+            guard let cancellation = storage.machine.cancellation else { return nil }
+            storage.machine.markCaught()
+            return cancellation
+        }
+    }
+
+    private func perform(_ action: CancelScopeStateMachine<C.Instant>.DeadlineAction) {
+        switch action {
+        case .none:
+            break
+        case .arm(let deadline, let generation):
+            arm(at: deadline) { scope in
+                let now = scope.clock.now
+                let next = scope.storage.withLock { $0.machine.timerFired(generation: generation, now: now) }
+                scope.perform(next)
+            }
+        case .cancel:
+            cancelOperationTask()
+            armGraceTimer()
+        }
+    }
+
+    /// Arms a timer that calls `action` with this scope, and keeps the registration until it finishes so
+    /// that the scope can stop and await it when it ends.
+    private func arm(at deadline: C.Instant, _ action: @escaping @Sendable (CancelScope<C>) -> Void) {
+        storage.withLock { storage in
+            guard storage.machine.phase == .running else { return }
+            let id = storage.nextTimerID
+            storage.nextTimerID &+= 1
+            storage.timers[id] = DeadlineScheduler.schedule(on: clock, at: deadline, tolerance: tolerance) {
+                [self] fired in
+                if fired { action(self) }
+                _ = self.storage.withLock { $0.timers.removeValue(forKey: id) }
+            }
+        }
+    }
+
+    /// After the scope's own cancellation, arms the timer that reports an operation ignoring it.
+    private func armGraceTimer() {
+        guard let gracePeriod = diagnostics.gracePeriod, gracePeriod < longestArmableDuration else { return }
+        guard let cancelledAt = storage.withLock({ $0.machine.cancellation?.at }) else { return }
+        let reportAt = gracePeriod <= .zero ? cancelledAt : cancelledAt.advanced(by: gracePeriod)
+        arm(at: reportAt) { scope in
+            scope.reportIfUncooperative()
+        }
+    }
+
+    private func reportIfUncooperative() {
+        guard let cancellation = storage.withLock({ $0.machine.uncooperativeCheck() }) else { return }
+        let ignoredFor = cancellation.at.duration(to: clock.now)
+        diagnostics.logger.warning(
+            "Operation has ignored cancellation for \(ignoredFor.humanReadable); its callers are still waiting",
+            metadata: [
+                "scope": "\(location)",
+                "reason": "\(cancellation.reason)",
+                "ignored_for": "\(ignoredFor.humanReadable)",
+            ]
+        )
+    }
+
+    private func attach(_ task: UnsafeCurrentTask) {
+        operationTask.withLock { $0 = OperationTaskReference(task: task) }
+        if isCancelled {
+            task.cancel()
+        }
+    }
+
+    private func detach() {
+        operationTask.withLock { $0 = nil }
+    }
+
+    private func cancelOperationTask() {
+        // The reference is only present between `attach` and `detach`, which the operation's task does
+        // itself under this lock, so the task is alive while we cancel it.
+        operationTask.withLock { $0?.task.cancel() }
+    }
+
+    private func callerCancelled() {
+        storage.withLock { $0.machine.callerCancelled() }
+    }
+
+    /// Ends the scope: no timer may act on it any more, and every timer it armed has finished when this
+    /// returns.
+    private func finish() async {
+        let (timers, report) = storage.withLock { storage in
+            storage.machine.finish()
+            let timers = Array(storage.timers.values)
+            storage.timers.removeAll()
+            let report = storage.machine.reportedUncooperative ? storage.machine.cancellation : nil
+            return (timers, report)
+        }
+        for timer in timers {
+            timer.cancel()
+        }
+        for timer in timers {
+            await timer.waitUntilFinished()
+        }
+        if let report {
+            let after = report.at.duration(to: clock.now)
+            diagnostics.logger.notice(
+                "Operation that ignored cancellation finished \(after.humanReadable) after it was cancelled",
+                metadata: ["scope": "\(location)", "reason": "\(report.reason)"]
+            )
+        }
+    }
+}
+
+extension CancelScope: ScopeRecord {
+    var ownCancellation: (reason: CancellationReason, sequence: UInt64)? {
+        storage.withLock { storage in
+            storage.machine.cancellation.map { ($0.reason, $0.sequence) }
+        }
+    }
+
+    var callerCancellationSequence: UInt64? {
+        storage.withLock { $0.machine.callerCancellationSequence }
+    }
+
+    var deadlinePoint: (any DeadlinePoint)? {
+        guard let deadline else { return nil }
+        guard clock.now.duration(to: deadline) < longestArmableDuration else { return nil }
+        return ClockDeadline(clock: clock, instant: deadline)
+    }
+}
+
+/// The task running a scope's operation.
+///
+/// `UnsafeCurrentTask` does not keep its task alive and is not `Sendable`. This wrapper is stored only in a
+/// scope's `operationTask` slot, which the task fills itself when it starts and clears itself, under the
+/// same lock, before it finishes; other threads use it only under that lock, to call `cancel()`, which is
+/// thread-safe. The task is therefore alive whenever the reference can be reached.
+struct OperationTaskReference: @unchecked Sendable {
+    let task: UnsafeCurrentTask
+}

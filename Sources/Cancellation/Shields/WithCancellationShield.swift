@@ -1,0 +1,114 @@
+/// Runs `operation` to completion even if the surrounding task or scope is cancelled.
+///
+/// Use a shield for the cleanup that must happen before cancellation completes — closing a connection,
+/// releasing a lock, flushing a log — the work Python code does in `except CancelledError:` before
+/// re-raising, or under `asyncio.shield`. Inside the shield `Task.isCancelled` is `false`,
+/// ``CancellationReason/current`` is `nil`, and deadlines of enclosing scopes do not apply
+/// (``EffectiveDeadline/current`` ignores them). Task-local values, priority and the caller's actor carry
+/// over.
+///
+/// The caller's cancellation is not lost: when the shield returns, `Task.isCancelled` in the caller is as
+/// true as it was, and the next cancellation point after the shield throws.
+///
+/// ```swift
+/// do {
+///     try await session.run()
+/// } catch {
+///     await withCancellationShield {
+///         await session.close()          // runs fully, even though we are being cancelled
+///     }
+///     throw error
+/// }
+/// ```
+///
+/// - Warning: An unbounded shield waits for its operation however long it takes, and so does everything
+///   waiting on the caller. Bound shields around anything that can block, with
+///   ``withCancellationShield(timeout:tolerance:clock:isolation:fileID:line:operation:)``.
+///
+/// - Parameters:
+///   - isolation: The caller's actor; the operation runs there. Leave the default.
+///   - operation: The work that must not be interrupted.
+/// - Returns: The operation's value.
+/// - Throws: Whatever the operation throws; never `CancellationError` on account of the caller.
+public func withCancellationShield<Value, Failure: Error>(
+    isolation: isolated (any Actor)? = #isolation,
+    operation: () async throws(Failure) -> sending Value
+) async throws(Failure) -> sending Value {
+    let link = ScopeLink(.shield, parent: ScopeLink.current)
+    let outcome = await withoutActuallyEscaping(operation) { operation in
+        // Sound: the closure is called exactly once, by the task below, on `actor` (the caller's isolation),
+        // while this task is suspended awaiting that task's value; task creation and completion order the
+        // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
+        let box = UncheckedSendableBox(value: operation)
+        let actor = isolation
+        // An unstructured task does not inherit the caller's cancellation, but does inherit its task-local
+        // values and priority; awaiting its value does not forward the caller's cancellation to it.
+        let task = Task {
+            await ScopeLink.$current.withValue(link) {
+                await runIsolatedCapturingResult(actor, box.value)
+            }
+        }
+        return await task.value
+    }
+    return try outcome.value.get()
+}
+
+/// Runs `operation` to completion even if the surrounding task or scope is cancelled, but for at most
+/// `timeout`.
+///
+/// The bound keeps a shield from hanging shutdown forever: when `timeout` has elapsed on `clock`, the
+/// shielded operation is cancelled (by the shield's own scope, which nothing outside can affect), and if
+/// it ends by that cancellation the shield throws ``TimeoutError``. Otherwise the behaviour is that of
+/// ``withCancellationShield(isolation:operation:)``, and inside the shield the bound is the
+/// ``EffectiveDeadline/current``.
+///
+/// - Parameters:
+///   - timeout: The longest the shielded operation may run.
+///   - tolerance: How late the bound may be enforced; `nil` for the clock's default.
+///   - clock: The clock that measures the bound.
+///   - isolation: The caller's actor; leave the default.
+///   - fileID: The file that opens the shield; leave the default.
+///   - line: The line that opens the shield; leave the default.
+///   - operation: The work that must not be interrupted from outside.
+/// - Returns: The operation's value.
+/// - Throws: ``TimeoutError`` when the bound expired and the operation ended by it; otherwise whatever the
+///   operation threw.
+public func withCancellationShield<Value, C: Clock>(
+    timeout: Duration,
+    tolerance: Duration? = nil,
+    clock: C,
+    isolation: isolated (any Actor)? = #isolation,
+    fileID: String = #fileID,
+    line: Int = #line,
+    operation: () async throws -> sending Value
+) async throws -> sending Value where C.Duration == Duration {
+    try await withCancellationShield { () async throws -> sending Value in
+        try await withTimeout(timeout, tolerance: tolerance, clock: clock, fileID: fileID, line: line, operation: operation)
+    }
+}
+
+/// Runs `operation` to completion even if the surrounding task or scope is cancelled, but for at most
+/// `timeout` on the continuous clock.
+///
+/// See ``withCancellationShield(timeout:tolerance:clock:isolation:fileID:line:operation:)``.
+///
+/// - Parameters:
+///   - timeout: The longest the shielded operation may run.
+///   - tolerance: How late the bound may be enforced; `nil` for the clock's default.
+///   - isolation: The caller's actor; leave the default.
+///   - fileID: The file that opens the shield; leave the default.
+///   - line: The line that opens the shield; leave the default.
+///   - operation: The work that must not be interrupted from outside.
+/// - Returns: The operation's value.
+/// - Throws: ``TimeoutError`` when the bound expired and the operation ended by it; otherwise whatever the
+///   operation threw.
+public func withCancellationShield<Value>(
+    timeout: Duration,
+    tolerance: Duration? = nil,
+    isolation: isolated (any Actor)? = #isolation,
+    fileID: String = #fileID,
+    line: Int = #line,
+    operation: () async throws -> sending Value
+) async throws -> sending Value {
+    try await withCancellationShield(timeout: timeout, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
+}

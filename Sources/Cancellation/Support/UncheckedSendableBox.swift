@@ -1,0 +1,49 @@
+/// Carries a value across a concurrency boundary that the compiler's region analysis cannot follow.
+///
+/// Every use of this type in the module states, at the use site, why the hand-over is sound. The pattern
+/// is always the same: a value (a non-`Sendable` closure or a `sending` result) moves from one task to
+/// another while the first task is suspended waiting for the second, so the two never touch it at the
+/// same time, and the hand-over is ordered by the task group's or task's own synchronisation
+/// (`addTask` happens before the child starts; the child's completion happens before `next()` returns).
+///
+/// - Warning: This type is an escape hatch from the concurrency checker. Do not use it for values that two
+///   tasks can reach at the same time.
+struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    // Sound only under the hand-over discipline described above; see each use site.
+    var value: Value
+}
+
+/// Runs `operation` on `isolation`, so a non-`Sendable` closure made in an actor-isolated context runs on
+/// that actor even when it is called from a child task.
+///
+/// - Parameters:
+///   - isolation: The actor the operation belongs to, or `nil` for non-isolated code.
+///   - operation: The caller's operation.
+/// - Returns: The operation's result, boxed so it can leave the child task.
+@inline(__always)
+func runIsolated<Value, Argument: Sendable>(
+    _ isolation: isolated (any Actor)?,
+    _ argument: Argument,
+    _ operation: (Argument) async throws -> sending Value
+) async throws -> UncheckedSendableBox<Value> {
+    // The value is `sending`: it is disconnected from every isolation domain, so boxing it is sound.
+    UncheckedSendableBox(value: try await operation(argument))
+}
+
+/// Runs `operation` on `isolation` and captures its typed outcome, so it can leave an unstructured task.
+///
+/// - Parameters:
+///   - isolation: The actor the operation belongs to, or `nil` for non-isolated code.
+///   - operation: The caller's operation.
+/// - Returns: The operation's result or error, boxed.
+func runIsolatedCapturingResult<Value, Failure: Error>(
+    _ isolation: isolated (any Actor)?,
+    _ operation: () async throws(Failure) -> sending Value
+) async -> UncheckedSendableBox<Result<Value, Failure>> {
+    // The value is `sending` (disconnected) and the error is `Sendable`, so boxing the result is sound.
+    do throws(Failure) {
+        return UncheckedSendableBox(value: .success(try await operation()))
+    } catch {
+        return UncheckedSendableBox(value: .failure(error))
+    }
+}

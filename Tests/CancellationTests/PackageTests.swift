@@ -1,4 +1,0 @@
-import Testing
-@testable import Cancellation
-
-@Test func packageBuilds() { #expect(Bool(true)) }
