@@ -69,7 +69,7 @@ public final class ManualClock: Clock, Sendable {
     }
 
     private struct CountWaiter {
-        var count: Int
+        var isSatisfied: @Sendable ([Instant]) -> Bool
         var continuation: CheckedContinuation<Void, Never>
     }
 
@@ -84,8 +84,9 @@ public final class ManualClock: Clock, Sendable {
 
         mutating func takeSatisfiedCountWaiters() -> [CheckedContinuation<Void, Never>] {
             var ready: [CheckedContinuation<Void, Never>] = []
+            let deadlines = sleepers.values.map(\.deadline)
             countWaiters.removeAll { waiter in
-                if sleepers.count >= waiter.count {
+                if waiter.isSatisfied(deadlines) {
                     ready.append(waiter.continuation)
                     return true
                 }
@@ -111,6 +112,11 @@ public final class ManualClock: Clock, Sendable {
     /// The number of sleeps pending now.
     public var pendingSleepers: Int {
         state.withLock { $0.sleepers.count }
+    }
+
+    /// The deadlines of the sleeps pending now, earliest first.
+    public var pendingDeadlines: [Instant] {
+        state.withLock { $0.sleepers.values.map(\.deadline).sorted() }
     }
 
     /// The number of sleeps ever started on this clock, including those that returned at once.
@@ -206,12 +212,28 @@ public final class ManualClock: Clock, Sendable {
     ///
     /// - Parameter count: How many pending sleeps to wait for.
     public func waitForSleepers(count: Int) async {
+        await waitForPendingDeadlines { $0.count >= count }
+    }
+
+    /// Suspends until a sleep with exactly `deadline` is pending on this clock — for example the timer of
+    /// a timeout whose deadline was just moved.
+    ///
+    /// - Parameter deadline: The deadline to wait for.
+    public func waitForSleeper(until deadline: Instant) async {
+        await waitForPendingDeadlines { $0.contains(deadline) }
+    }
+
+    /// Suspends until the deadlines of the pending sleeps satisfy `condition`, which is checked now and
+    /// every time a sleep starts.
+    ///
+    /// - Parameter condition: A test of the pending deadlines, in no particular order.
+    public func waitForPendingDeadlines(where condition: @escaping @Sendable ([Instant]) -> Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let ready = state.withLock { state -> Bool in
-                if state.sleepers.count >= count {
+                if condition(state.sleepers.values.map(\.deadline)) {
                     return true
                 }
-                state.countWaiters.append(CountWaiter(count: count, continuation: continuation))
+                state.countWaiters.append(CountWaiter(isSatisfied: condition, continuation: continuation))
                 return false
             }
             if ready {

@@ -18,7 +18,7 @@ public import Logging
 /// The configuration in force when a scope is opened applies to that scope.
 public struct CancellationDiagnostics: Sendable {
     /// How long an operation may keep running after its scope cancelled it before it is reported;
-    /// `nil` turns reporting off.
+    /// `nil`, zero or a negative duration turns reporting off.
     public var gracePeriod: Duration?
     /// Where reports go.
     public var logger: Logger
@@ -27,7 +27,7 @@ public struct CancellationDiagnostics: Sendable {
     ///
     /// - Parameters:
     ///   - gracePeriod: How long an operation may ignore its scope's cancellation before it is reported;
-    ///     `nil` turns reporting off. Measured on the scope's clock.
+    ///     `nil`, zero or a negative duration turns reporting off. Measured on the scope's clock.
     ///   - logger: Where reports go.
     public init(gracePeriod: Duration? = .seconds(5), logger: Logger = Logger(label: "swift-cancellation")) {
         self.gracePeriod = gracePeriod

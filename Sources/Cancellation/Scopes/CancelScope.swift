@@ -38,6 +38,8 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         var machine: CancelScopeStateMachine<C.Instant>
         var timers: [UInt64: TimerRegistration] = [:]
         var nextTimerID: UInt64 = 0
+        /// The timer armed for the current deadline, which a reschedule stops.
+        var deadlineTimerID: UInt64?
     }
 
     private let storage: Mutex<Storage>
@@ -76,7 +78,15 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// - Parameter deadline: The new deadline; one in the past cancels the scope's block at once.
     public func reschedule(to deadline: C.Instant?) {
         let now = clock.now
-        let action = storage.withLock { $0.machine.setDeadline(deadline, now: now) }
+        let (action, previousTimer) = storage.withLock { storage in
+            let action = storage.machine.setDeadline(deadline, now: now)
+            // The previous deadline's timer stays registered until its task ends, so `finish` can still
+            // wait for it; it is stopped here so it does not linger until its old deadline.
+            let previous = storage.deadlineTimerID.flatMap { storage.timers[$0] }
+            storage.deadlineTimerID = nil
+            return (action, previous)
+        }
+        previousTimer?.cancel()
         perform(action)
     }
 
@@ -208,7 +218,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         case .none:
             break
         case .arm(let deadline, let generation):
-            arm(at: deadline) { scope in
+            arm(at: deadline, isDeadlineTimer: true) { scope in
                 let now = scope.clock.now
                 let next = scope.storage.withLock { $0.machine.timerFired(generation: generation, now: now) }
                 scope.perform(next)
@@ -221,25 +231,38 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 
     /// Arms a timer that calls `action` with this scope, and keeps the registration until it finishes so
     /// that the scope can stop and await it when it ends.
-    private func arm(at deadline: C.Instant, _ action: @escaping @Sendable (CancelScope<C>) -> Void) {
+    private func arm(
+        at deadline: C.Instant,
+        isDeadlineTimer: Bool = false,
+        _ action: @escaping @Sendable (CancelScope<C>) -> Void
+    ) {
         storage.withLock { storage in
             guard storage.machine.phase == .running else { return }
             let id = storage.nextTimerID
             storage.nextTimerID &+= 1
+            if isDeadlineTimer {
+                storage.deadlineTimerID = id
+            }
             storage.timers[id] = DeadlineScheduler.schedule(on: clock, at: deadline, tolerance: tolerance) {
                 [self] fired in
                 if fired { action(self) }
-                _ = self.storage.withLock { $0.timers.removeValue(forKey: id) }
+                self.storage.withLock { storage in
+                    storage.timers[id] = nil
+                    if storage.deadlineTimerID == id {
+                        storage.deadlineTimerID = nil
+                    }
+                }
             }
         }
     }
 
     /// After the scope's own cancellation, arms the timer that reports an operation ignoring it.
     private func armGraceTimer() {
-        guard let gracePeriod = diagnostics.gracePeriod, gracePeriod < longestArmableDuration else { return }
+        guard let gracePeriod = diagnostics.gracePeriod, gracePeriod > .zero, gracePeriod < longestArmableDuration else {
+            return
+        }
         guard let cancelledAt = storage.withLock({ $0.machine.cancellation?.at }) else { return }
-        let reportAt = gracePeriod <= .zero ? cancelledAt : cancelledAt.advanced(by: gracePeriod)
-        arm(at: reportAt) { scope in
+        arm(at: cancelledAt.advanced(by: gracePeriod)) { scope in
             scope.reportIfUncooperative()
         }
     }
