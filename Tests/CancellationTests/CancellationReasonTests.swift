@@ -52,17 +52,21 @@ struct CancellationReasonTests {
     @Test("the first cause wins: an outer deadline that expired before an inner one")
     func firstCauseWins() async throws {
         let clock = ManualClock()
-        let outerLine = #line + 2
+        let outerLine = #line + 3
         let task = Task {
-            try await withTimeoutOrNil(.seconds(1), clock: clock) {
-                try await withTimeoutOrNil(.seconds(2), clock: clock) { () async throws -> CancellationReason? in
-                    await withCancellationShield { try? await clock.sleep(for: .seconds(5)) }
-                    return CancellationReason.current
+            try await CancellationDiagnostics.$current.withValue(.init(gracePeriod: .seconds(100))) {
+                try await withTimeoutOrNil(.seconds(1), clock: clock) {
+                    try await withTimeoutOrNil(.seconds(2), clock: clock) { () async throws -> CancellationReason? in
+                        await withCancellationShield { try? await clock.sleep(for: .seconds(5)) }
+                        return CancellationReason.current
+                    }
                 }
             }
         }
         await clock.waitForSleepers(count: 3)
         clock.advance(by: .seconds(1))
+        // The outer scope's grace timer is armed once its cancellation has happened.
+        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
         clock.advance(by: .seconds(1))
         clock.advance(by: .seconds(3))
         let reason = try await task.value

@@ -46,6 +46,7 @@ struct ShieldTests {
     func shieldInsideExpiredScope() async throws {
         let clock = ManualClock()
         let task = Task {
+            try await CancellationDiagnostics.$current.withValue(.init(gracePeriod: .seconds(100))) {
             try await withTimeout(.seconds(1), clock: clock) { () async throws -> String in
                 let cleanup = await withCancellationShield { () async -> String in
                     try? await clock.sleep(for: .seconds(3))
@@ -55,9 +56,12 @@ struct ShieldTests {
                 try Task.checkCancellation()
                 return cleanup
             }
+            }
         }
         await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
+        // The scope's grace timer is armed once its cancellation has happened.
+        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
         clock.advance(by: .seconds(2))
         #expect(await task.result.failure is TimeoutError)
     }

@@ -5,21 +5,7 @@ extension CancelScope {
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
     ) async throws -> sending Value {
-        switch try await run(isolation: isolation, operation: operation) {
-        case .completed(let value):
-            return value
-        case .cancelledByScope(let cancellation):
-            switch cancellation.reason {
-            case .deadlineExpired:
-                let deadline = cancellation.deadline ?? cancellation.at
-                throw TimeoutError(timeout: max(.zero, start.duration(to: deadline)), location: location)
-            case .cancelled(let reason, _):
-                throw ScopeCancelledError(reason: reason, location: location)
-            case .taskCancelled:
-                // A scope's own cancellation is never `.taskCancelled`; keep the cancellation visible anyway.
-                throw CancellationError()
-            }
-        }
+        try value(of: try await run(isolation: isolation, operation: operation))
     }
 
     /// Runs the scope and turns its own cancellation into `nil`.
@@ -32,6 +18,30 @@ extension CancelScope {
             return .some(value)
         case .cancelledByScope:
             return nil
+        }
+    }
+
+    /// The value of a completed outcome, or the error that stands for the scope's own cancellation.
+    func value<Value>(of outcome: sending Outcome<Value>) throws -> sending Value {
+        switch consume outcome {
+        case .completed(let value):
+            return value
+        case .cancelledByScope(let cancellation):
+            throw error(for: cancellation)
+        }
+    }
+
+    /// The error that reports the scope's own cancellation to a caller of a throwing scope.
+    func error(for cancellation: CancelScopeStateMachine<C.Instant>.Cancellation) -> any Error {
+        switch cancellation.reason {
+        case .deadlineExpired:
+            let deadline = cancellation.deadline ?? cancellation.at
+            return TimeoutError(timeout: max(.zero, start.duration(to: deadline)), location: location)
+        case .cancelled(let reason, _):
+            return ScopeCancelledError(reason: reason, location: location)
+        case .taskCancelled:
+            // A scope's own cancellation is never `.taskCancelled`; keep the cancellation visible anyway.
+            return CancellationError()
         }
     }
 }

@@ -158,8 +158,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
     ) async throws -> sending Outcome<Value> {
-        let beginAction = storage.withLock { $0.machine.begin(now: clock.now) }
-        perform(beginAction)
+        begin()
 
         let link = ScopeLink(.scope(self), parent: ScopeLink.current)
         let result = await withoutActuallyEscaping(operation) { operation in
@@ -191,10 +190,20 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         }
         let callerIsCancelled = Task.isCancelled
         await finish()
+        return try outcome(of: result.map(\.value), callerIsCancelled: callerIsCancelled)
+    }
 
-        switch result {
-        case .success(let box):
-            return .completed(box.value)
+    /// Classifies how the operation ended.
+    ///
+    /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
+    ///   cancellation while the caller is not cancelled.
+    func outcome<Value>(
+        of result: sending Result<Value, any Error>,
+        callerIsCancelled: Bool
+    ) throws -> sending Outcome<Value> {
+        switch consume result {
+        case .success(let value):
+            return .completed(value)
         case .failure(let error):
             if error is CancellationError, !callerIsCancelled, let cancellation = takeCaughtCancellation() {
                 return .cancelledByScope(cancellation)
@@ -203,9 +212,15 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         }
     }
 
+    /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
+    func begin() {
+        let action = storage.withLock { $0.machine.begin(now: clock.now) }
+        perform(action)
+    }
+
     // MARK: Internals
 
-    private func takeCaughtCancellation() -> CancelScopeStateMachine<C.Instant>.Cancellation? {
+    func takeCaughtCancellation() -> CancelScopeStateMachine<C.Instant>.Cancellation? {
         storage.withLock { storage in
             guard let cancellation = storage.machine.cancellation else { return nil }
             storage.machine.markCaught()
@@ -213,7 +228,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         }
     }
 
-    private func perform(_ action: CancelScopeStateMachine<C.Instant>.DeadlineAction) {
+    func perform(_ action: CancelScopeStateMachine<C.Instant>.DeadlineAction) {
         switch action {
         case .none:
             break
@@ -280,14 +295,14 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         )
     }
 
-    private func attach(_ task: UnsafeCurrentTask) {
+    func attach(_ task: UnsafeCurrentTask) {
         operationTask.withLock { $0 = OperationTaskReference(task: task) }
         if isCancelled {
             task.cancel()
         }
     }
 
-    private func detach() {
+    func detach() {
         operationTask.withLock { $0 = nil }
     }
 
@@ -297,13 +312,13 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         operationTask.withLock { $0?.task.cancel() }
     }
 
-    private func callerCancelled() {
+    func callerCancelled() {
         storage.withLock { $0.machine.callerCancelled() }
     }
 
     /// Ends the scope: no timer may act on it any more, and every timer it armed has finished when this
     /// returns.
-    private func finish() async {
+    func finish() async {
         let (timers, report) = storage.withLock { storage in
             storage.machine.finish()
             let timers = Array(storage.timers.values)

@@ -1,0 +1,334 @@
+import Cancellation
+import CancellationTesting
+import Synchronization
+import Testing
+
+/// Thousands of random nested scopes with random deadlines, explicit cancels and caller cancels, checked
+/// against the library's invariants. Run under ThreadSanitizer in CI.
+@Suite("Stress")
+struct StressTests {
+    @Test("random nested scopes keep every invariant: no result lost, no leaked child, reasons right", arguments: [UInt64(1), 2, 3])
+    func randomNestedScopes(seed: UInt64) async throws {
+        var generator = SplitMix64(state: seed)
+        let plans = (0..<400).map { _ in StressPlan.random(depth: 0, using: &generator) }
+        let callerCancelTimes = plans.indices.map { _ in Int64.random(in: 0...80, using: &generator) }
+        let harness = StressHarness()
+        let scopeCount = plans.reduce(0) { $0 + $1.scopeCount }
+        #expect(scopeCount >= 1_000)
+
+        let tasks = plans.enumerated().map { index, plan in
+            Task { try await harness.execute(plan, ancestors: [], shielded: false) }
+        }
+        // Drive time: one second per step, cancelling callers and scopes as planned, until all tasks end.
+        var finished = 0
+        var second: Int64 = 0
+        let done = Recorder<Int>()
+        let watchers = tasks.map { task in
+            Task {
+                _ = await task.result
+                done.record(1)
+            }
+        }
+        while finished < tasks.count {
+            second += 1
+            for (index, time) in callerCancelTimes.enumerated() where time == second && index % 3 == 0 {
+                tasks[index].cancel()
+            }
+            harness.cancelScopesDue(at: second)
+            harness.clock.advance(by: .seconds(1))
+            for _ in 0..<20 { await Task.yield() }
+            finished = done.all.count
+            if second > 1_000_000 { break }
+        }
+        for watcher in watchers { await watcher.value }
+        for task in tasks {
+            switch await task.result {
+            case .success(let value):
+                #expect(value >= 0)
+            case .failure(let error):
+                #expect(error is TimeoutError || error is ScopeCancelledError || error is CancellationError || error is OperationError)
+            }
+        }
+        #expect(harness.violations == [])
+        #expect(harness.liveOperations == 0)
+        #expect(harness.clock.pendingSleepers == 0)
+        #expect(harness.scopesRun > 0)
+        let outcomes = harness.outcomes
+        for outcome in ["value", "nil", "timeout", "scope cancelled", "cancellation"] {
+            #expect(outcomes[outcome, default: 0] > 0, "no scope ended with \(outcome): \(outcomes)")
+        }
+    }
+}
+
+/// A deterministic random number generator, so a failing seed can be replayed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+indirect enum StressPlan: Sendable {
+    enum Kind: Sendable, CaseIterable {
+        case timeout, moveOn, cancelScope, shield, boundedShield
+    }
+
+    enum Leaf: Sendable {
+        case value(Int)
+        case cooperativeSleep(Int64, Int)
+        case ignoringSleep(Int64, Int)
+        case throwing(Int64)
+    }
+
+    case leaf(Leaf)
+    case scope(id: Int, kind: Kind, timeout: Int64, cancelAt: Int64?, body: [StressPlan])
+
+    private static let ids = Atomic<Int>(0)
+
+    static func random(depth: Int, using generator: inout SplitMix64) -> StressPlan {
+        if depth >= 4 || (depth > 0 && Int.random(in: 0..<4, using: &generator) == 0) {
+            let value = Int.random(in: 0...1_000, using: &generator)
+            let duration = Int64.random(in: 1...40, using: &generator)
+            switch Int.random(in: 0..<4, using: &generator) {
+            case 0: return .leaf(.value(value))
+            case 1: return .leaf(.cooperativeSleep(duration, value))
+            case 2: return .leaf(.ignoringSleep(duration, value))
+            default: return .leaf(.throwing(duration))
+            }
+        }
+        let kind = Kind.allCases.randomElement(using: &generator)!
+        let timeout = Int64.random(in: -2...60, using: &generator)
+        let cancelAt: Int64? = Int.random(in: 0..<5, using: &generator) == 0 ? Int64.random(in: 1...60, using: &generator) : nil
+        let children = (0..<Int.random(in: 1...2, using: &generator)).map { _ in random(depth: depth + 1, using: &generator) }
+        return .scope(id: ids.add(1, ordering: .relaxed).newValue, kind: kind, timeout: timeout, cancelAt: cancelAt, body: children)
+    }
+
+    var scopeCount: Int {
+        switch self {
+        case .leaf: return 0
+        case .scope(_, _, _, _, let body): return 1 + body.reduce(0) { $0 + $1.scopeCount }
+        }
+    }
+}
+
+final class StressHarness: Sendable {
+    let clock = ManualClock()
+    private let state = Mutex(State())
+    private let live = Atomic<Int>(0)
+
+    private struct State {
+        var violations: [String] = []
+        var scopes: [Int: CancelScope<ManualClock>] = [:]
+        var pendingCancels: [(at: Int64, id: Int)] = []
+        var scopesRun = 0
+        var outcomes: [String: Int] = [:]
+    }
+
+    /// How many scopes ended each way, to show every path was exercised.
+    var outcomes: [String: Int] { state.withLock { $0.outcomes } }
+
+    private func count(_ outcome: String) {
+        state.withLock { $0.outcomes[outcome, default: 0] += 1 }
+    }
+
+    var violations: [String] { state.withLock { $0.violations } }
+    var liveOperations: Int { live.load(ordering: .relaxed) }
+    var scopesRun: Int { state.withLock { $0.scopesRun } }
+
+    func violation(_ text: String) {
+        state.withLock { $0.violations.append(text) }
+    }
+
+    func cancelScopesDue(at second: Int64) {
+        let due = state.withLock { state -> [CancelScope<ManualClock>] in
+            let due = state.pendingCancels.filter { $0.at <= second }.compactMap { state.scopes[$0.id] }
+            state.pendingCancels.removeAll { $0.at <= second }
+            return due
+        }
+        for scope in due { scope.cancel(reason: "planned") }
+    }
+
+    private func register(_ id: Int, _ scope: CancelScope<ManualClock>, cancelAt: Int64?) {
+        state.withLock { state in
+            state.scopes[id] = scope
+            state.scopesRun += 1
+            if let cancelAt { state.pendingCancels.append((cancelAt, id)) }
+        }
+    }
+
+    private func scope(_ id: Int) -> CancelScope<ManualClock>? {
+        state.withLock { $0.scopes[id] }
+    }
+
+    private static func id(of location: ScopeLocation) -> Int? {
+        Int(location.fileID.dropFirst("stress/".count))
+    }
+
+    /// Runs a plan; `ancestors` are the scope ids around it up to the nearest shield.
+    func execute(_ plan: StressPlan, ancestors: [Int], shielded: Bool) async throws -> Int {
+        switch plan {
+        case .leaf(let leaf):
+            return try await run(leaf, ancestors: ancestors)
+        case .scope(let id, let kind, let timeout, let cancelAt, let body):
+            return try await run(id: id, kind: kind, timeout: timeout, cancelAt: cancelAt, body: body, ancestors: ancestors)
+        }
+    }
+
+    private func runBody(_ body: [StressPlan], ancestors: [Int]) async throws -> Int {
+        var total = 0
+        for child in body {
+            total += try await execute(child, ancestors: ancestors, shielded: false)
+        }
+        return total
+    }
+
+    private func run(
+        id: Int, kind: StressPlan.Kind, timeout: Int64, cancelAt: Int64?, body: [StressPlan], ancestors: [Int]
+    ) async throws -> Int {
+        let fileID = "stress/\(id)"
+        let ended = Atomic<Bool>(false)
+        let returned = Atomic<Int>(-1)
+        func operation(_ scope: CancelScope<ManualClock>?, inner: [Int]) async throws -> Int {
+            live.add(1, ordering: .relaxed)
+            defer {
+                live.subtract(1, ordering: .relaxed)
+                ended.store(true, ordering: .sequentiallyConsistent)
+            }
+            if let scope { register(id, scope, cancelAt: cancelAt) }
+            let value = try await runBody(body, ancestors: inner)
+            returned.store(value, ordering: .sequentiallyConsistent)
+            return value
+        }
+        let duration = Duration.seconds(timeout)
+        do {
+            let value: Int
+            switch kind {
+            case .timeout:
+                value = try await withTimeout(duration, clock: clock, fileID: fileID, line: 1) { scope in
+                    try await operation(scope, inner: ancestors + [id])
+                }
+            case .moveOn, .cancelScope:
+                let deadline = kind == .moveOn ? clock.now.advanced(by: duration) : nil
+                let result = try await withCancelScope(deadline: deadline, clock: clock, fileID: fileID, line: 1) { scope in
+                    try await operation(scope, inner: ancestors + [id])
+                }
+                guard let result else {
+                    count("nil")
+                    if let scope = scope(id), !(scope.isCancelled && scope.didCatchCancellation) {
+                        violation("scope \(id) returned nil without catching its own cancellation")
+                    }
+                    check(ended: ended, id: id)
+                    return 0
+                }
+                value = result
+            case .shield:
+                value = try await withCancellationShield {
+                    try await operation(nil, inner: [])
+                }
+            case .boundedShield:
+                value = try await withCancellationShield(timeout: duration, clock: clock, fileID: fileID, line: 1) {
+                    // The shield's bound is the only scope around its body.
+                    try await operation(nil, inner: [-id])
+                }
+            }
+            check(ended: ended, id: id)
+            count("value")
+            if value != returned.load(ordering: .sequentiallyConsistent) {
+                violation("scope \(id) lost its operation's value")
+            }
+            return value
+        } catch let error as TimeoutError {
+            check(ended: ended, id: id)
+            if error.location.fileID == fileID {
+                count("timeout")
+                if kind != .boundedShield {
+                    guard let scope = scope(id), scope.isCancelled, case .deadlineExpired = scope.reason else {
+                        violation("scope \(id) threw its own TimeoutError without its deadline expiring")
+                        throw error
+                    }
+                    if let deadline = scope.deadline, clock.now < deadline {
+                        violation("scope \(id) timed out before its deadline")
+                    }
+                }
+                if Task.isCancelled && kind != .boundedShield {
+                    violation("scope \(id) reported a timeout to a cancelled caller")
+                }
+            }
+            throw error
+        } catch let error as ScopeCancelledError {
+            check(ended: ended, id: id)
+            if error.location.fileID == fileID { count("scope cancelled") }
+            if error.location.fileID == fileID, scope(id)?.reason == nil {
+                violation("scope \(id) threw ScopeCancelledError without being cancelled")
+            }
+            throw error
+        } catch is CancellationError {
+            check(ended: ended, id: id)
+            count("cancellation")
+            if !Task.isCancelled {
+                violation("scope \(id) threw CancellationError to a caller that is not cancelled")
+            }
+            throw CancellationError()
+        }
+    }
+
+    private func check(ended: borrowing Atomic<Bool>, id: Int) {
+        if !ended.load(ordering: .sequentiallyConsistent) {
+            violation("scope \(id) returned while its operation was still running")
+        }
+    }
+
+    private func run(_ leaf: StressPlan.Leaf, ancestors: [Int]) async throws -> Int {
+        switch leaf {
+        case .value(let value):
+            return value
+        case .cooperativeSleep(let seconds, let value):
+            do {
+                try await clock.sleep(for: .seconds(seconds))
+            } catch {
+                checkReason(ancestors: ancestors)
+                throw error
+            }
+            return value
+        case .ignoringSleep(let seconds, let value):
+            try? await clock.sleep(for: .seconds(seconds))
+            if Task.isCancelled { checkReason(ancestors: ancestors) }
+            return value
+        case .throwing(let seconds):
+            try? await clock.sleep(for: .seconds(seconds))
+            throw OperationError(code: Int(seconds))
+        }
+    }
+
+    /// A cancelled leaf's reason must name a cancelled scope around it, or the task's own cancellation.
+    private func checkReason(ancestors: [Int]) {
+        guard let reason = CancellationReason.current else {
+            if Task.isCancelled { violation("a cancelled task has no reason") }
+            return
+        }
+        switch reason {
+        case .taskCancelled:
+            break
+        case .deadlineExpired(let location), .cancelled(_, let location):
+            guard let id = Self.id(of: location) else {
+                violation("reason \(reason) names an unknown scope")
+                return
+            }
+            if ancestors.contains(-id), case .deadlineExpired = reason {
+                return  // the bound of the shield around this task
+            }
+            guard ancestors.contains(id), let scope = scope(id) else {
+                violation("reason \(reason) names a scope that is not around the task")
+                return
+            }
+            if scope.reason != reason {
+                violation("reason \(reason) does not match scope \(id)'s own reason \(String(describing: scope.reason))")
+            }
+        }
+    }
+}
