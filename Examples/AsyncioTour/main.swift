@@ -1,1 +1,134 @@
-print("asyncio tour")
+// Re-enacts, with swift-cancellation, every snippet of the asyncio explainer
+// "How do you cancel or add a timeout to an asyncio task safely?", and prints what happened.
+//
+//     swift run asyncio-tour            # the durations of the original (about 8 seconds)
+//     swift run asyncio-tour --quick    # the same story at 1/20 of the time
+
+import Cancellation
+import Foundation
+
+let quick = CommandLine.arguments.contains("--quick")
+/// The original's durations, optionally scaled down so the tour can run in CI.
+func seconds(_ value: Double) -> Duration {
+    .milliseconds(Int64(value * (quick ? 50 : 1_000)))
+}
+func label(_ value: Double) -> String {
+    "\(value.formatted()) seconds\(quick ? " (scaled 1/20)" : "")"
+}
+func say(_ section: String, _ text: String) {
+    print("[\(section)] \(text)")
+}
+
+/// `async def slow_operation(): await asyncio.sleep(10); return "done"`
+func slowOperation() async throws -> String {
+    try await Task.sleep(for: seconds(10))
+    return "done"
+}
+
+// MARK: 1. asyncio.wait_for(slow_operation(), timeout=2)
+
+do {
+    let result = try await withTimeout(seconds(2)) {
+        try await slowOperation()
+    }
+    say("wait_for", "result: \(result)")
+} catch let error as TimeoutError {
+    say("wait_for", "timed out after \(label(2)) — \(error)")
+}
+
+// MARK: 2. async with asyncio.timeout(2): one deadline over a whole block, reschedulable
+
+do {
+    try await withTimeout(seconds(2)) { scope in
+        try await Task.sleep(for: seconds(0.5))            // first await
+        say("timeout()", "first step done, \(EffectiveDeadline.current!.remaining.formatted(.units(allowed: [.seconds, .milliseconds]))) left of the shared budget")
+        scope.reschedule(after: seconds(1))                // like cm.reschedule(loop.time() + 1)
+        say("timeout()", "deadline rescheduled to 1 second from now")
+        _ = try await slowOperation()                      // second await, same deadline
+    }
+} catch let error as TimeoutError {
+    say("timeout()", "timed out — \(error)")
+}
+
+// And the "move on" form Trio and Kotlin have, which asyncio lacks:
+let cached = try await withTimeoutOrNil(seconds(0.2)) { try await slowOperation() }
+say("move_on", "cache lookup gave up, result: \(cached ?? "nil") — carrying on with a fallback")
+
+// MARK: 3. task.cancel(): cleanup, then re-raise
+
+/// `async def worker()`: catches cancellation only to clean up, and re-raises it.
+func worker() async throws {
+    do {
+        try await Task.sleep(for: seconds(100))
+    } catch is CancellationError {
+        let reason = CancellationReason.current?.description ?? "unknown"
+        // The cleanup runs in a shield, so its own awaits are not cancelled too.
+        await withCancellationShield {
+            say("task.cancel", "cleaning up before exiting (reason: \(reason))")
+            try? await Task.sleep(for: seconds(0.1))       // closing a connection takes a moment
+        }
+        throw CancellationError()                          // IMPORTANT: re-raise so the cancellation completes
+    }
+}
+
+let task = Task { try await worker() }
+try await Task.sleep(for: seconds(1))
+task.cancel()                                              // requests cancellation
+switch await task.result {                                 // propagates CancellationError here, after cleanup
+case .success:
+    say("task.cancel", "worker finished normally?!")
+case .failure(let error):
+    say("task.cancel", "awaiting the task raised \(type(of: error)) after its cleanup ran")
+}
+
+// MARK: 4. Why you must never blanket-catch cancellation
+
+/// `bad_worker()` with a bare `except:`: in Swift, *every* `catch` without a pattern is a bare `except:`.
+func badWorker() async -> Int {
+    var iterations = 0
+    while iterations < 5 {                                 // a bounded stand-in for `while True`
+        do {
+            try await Task.sleep(for: seconds(0.05))
+        } catch {
+            // BUG: swallows CancellationError; the loop carries on as if nothing happened.
+        }
+        iterations += 1
+    }
+    return iterations
+}
+let bad = Task { await badWorker() }
+bad.cancel()
+say("bare catch", "the cancelled bad worker ignored cancellation and ran \(await bad.value) more iterations")
+
+/// The fix: let cancellation propagate; handle only the errors you mean to.
+func goodWorker() async throws {
+    while true {
+        do {
+            try await Task.sleep(for: seconds(0.05))
+        } catch is CancellationError {
+            throw CancellationError()                      // never swallow it
+        } catch {
+            print("ordinary failure, retrying: \(error)")
+        }
+    }
+}
+let good = Task { try await goodWorker() }
+good.cancel()
+say("bare catch", "the fixed worker stopped at once with \(await good.result.failureTypeName)")
+
+// A timeout can never be mistaken for the caller's cancellation, and vice versa:
+let caller = Task {
+    try await withTimeout(seconds(5)) { try await slowOperation() }
+}
+caller.cancel()
+let callerResult = await caller.result
+say("BaseException", "a cancelled caller gets \(callerResult.failureTypeName), never TimeoutError; TimeoutError is not a CancellationError: \(!((TimeoutError(timeout: .zero, location: .init()) as Any) is CancellationError))")
+
+extension Result where Failure == any Error {
+    var failureTypeName: String {
+        if case .failure(let error) = self { return String(describing: type(of: error as any Error)) }
+        return "no error"
+    }
+}
+
+say("summary", "wait_for → withTimeout, timeout() → withTimeout { scope in }, timeout_at → withTimeout(at:), reschedule → scope.reschedule, task.cancel → Task.cancel, shield → withCancellationShield")

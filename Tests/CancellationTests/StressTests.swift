@@ -130,22 +130,22 @@ final class StressHarness: Sendable {
     }
 
     /// How many scopes ended each way, to show every path was exercised.
-    var outcomes: [String: Int] { state.withLock { $0.outcomes } }
+    var outcomes: [String: Int] { state.withTrackedLock { $0.outcomes } }
 
     private func count(_ outcome: String) {
-        state.withLock { $0.outcomes[outcome, default: 0] += 1 }
+        state.withTrackedLock { $0.outcomes[outcome, default: 0] += 1 }
     }
 
-    var violations: [String] { state.withLock { $0.violations } }
+    var violations: [String] { state.withTrackedLock { $0.violations } }
     var liveOperations: Int { live.load(ordering: .relaxed) }
-    var scopesRun: Int { state.withLock { $0.scopesRun } }
+    var scopesRun: Int { state.withTrackedLock { $0.scopesRun } }
 
     func violation(_ text: String) {
-        state.withLock { $0.violations.append(text) }
+        state.withTrackedLock { $0.violations.append(text) }
     }
 
     func cancelScopesDue(at second: Int64) {
-        let due = state.withLock { state -> [CancelScope<ManualClock>] in
+        let due = state.withTrackedLock { state -> [CancelScope<ManualClock>] in
             let due = state.pendingCancels.filter { $0.at <= second }.compactMap { state.scopes[$0.id] }
             state.pendingCancels.removeAll { $0.at <= second }
             return due
@@ -154,7 +154,7 @@ final class StressHarness: Sendable {
     }
 
     private func register(_ id: Int, _ scope: CancelScope<ManualClock>, cancelAt: Int64?) {
-        state.withLock { state in
+        state.withTrackedLock { state in
             state.scopes[id] = scope
             state.scopesRun += 1
             if let cancelAt { state.pendingCancels.append((cancelAt, id)) }
@@ -162,7 +162,7 @@ final class StressHarness: Sendable {
     }
 
     private func scope(_ id: Int) -> CancelScope<ManualClock>? {
-        state.withLock { $0.scopes[id] }
+        state.withTrackedLock { $0.scopes[id] }
     }
 
     private static func id(of location: ScopeLocation) -> Int? {

@@ -18,10 +18,10 @@ final class Recorder<Value: Sendable>: Sendable {
     private let values = Mutex<[Value]>([])
 
     func record(_ value: Value) {
-        values.withLock { $0.append(value) }
+        values.withTrackedLock { $0.append(value) }
     }
 
-    var all: [Value] { values.withLock { $0 } }
+    var all: [Value] { values.withTrackedLock { $0 } }
 }
 
 /// A log handler that keeps messages and lets a test wait for the n-th one without sleeping.
@@ -60,7 +60,7 @@ final class CapturingLogHandler: LogHandler, Sendable {
             message: event.message.description,
             metadata: (event.metadata ?? [:]).mapValues { $0.description }
         )
-        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let ready = state.withTrackedLock { state -> [CheckedContinuation<Void, Never>] in
             state.entries.append(entry)
             let count = state.entries.count
             var ready: [CheckedContinuation<Void, Never>] = []
@@ -76,12 +76,12 @@ final class CapturingLogHandler: LogHandler, Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    var entries: [Entry] { state.withLock { $0.entries } }
+    var entries: [Entry] { state.withTrackedLock { $0.entries } }
 
     /// Suspends until at least `count` entries were logged.
     func waitForEntries(_ count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
+            let ready = state.withTrackedLock { state -> Bool in
                 if state.entries.count >= count { return true }
                 state.waiters.append((count, continuation))
                 return false

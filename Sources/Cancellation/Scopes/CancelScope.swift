@@ -47,18 +47,19 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
     private let operationTask = Mutex<OperationTaskReference?>(nil)
 
-    init(clock: C, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
+    init(clock: C, start: C.Instant? = nil, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
         self.clock = clock
         self.tolerance = tolerance
         self.location = location
         self.diagnostics = CancellationDiagnostics.current
-        let start = clock.now
+        let start = start ?? clock.now
         self.start = start
         self.storage = Mutex(Storage(machine: CancelScopeStateMachine(start: start, deadline: deadline, location: location)))
     }
 
     convenience init(clock: C, timeout: Duration, tolerance: Duration?, location: ScopeLocation) {
-        self.init(clock: clock, deadline: clock.now.deadline(after: timeout), tolerance: tolerance, location: location)
+        let now = clock.now
+        self.init(clock: clock, start: now, deadline: now.deadline(after: timeout), tolerance: tolerance, location: location)
     }
 
     // MARK: Public interface
@@ -69,7 +70,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// deadline that has already passed cancels the block at once. Setting it after the scope was cancelled
     /// or has finished records the value but does not undo anything.
     public var deadline: C.Instant? {
-        get { storage.withLock { $0.machine.deadline } }
+        get { storage.withTrackedLock { $0.machine.deadline } }
         set { reschedule(to: newValue) }
     }
 
@@ -78,7 +79,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// - Parameter deadline: The new deadline; one in the past cancels the scope's block at once.
     public func reschedule(to deadline: C.Instant?) {
         let now = clock.now
-        let (action, previousTimer) = storage.withLock { storage in
+        let (action, previousTimer) = storage.withTrackedLock { storage in
             let action = storage.machine.setDeadline(deadline, now: now)
             // The previous deadline's timer stays registered until its task ends, so `finish` can still
             // wait for it; it is stopped here so it does not linger until its old deadline.
@@ -108,7 +109,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// - Parameter reason: Why the scope is cancelled.
     public func cancel(reason: String = "cancelled") {
         let now = clock.now
-        let mustCancel = storage.withLock { $0.machine.cancel(reason: reason, now: now) }
+        let mustCancel = storage.withTrackedLock { $0.machine.cancel(reason: reason, now: now) }
         if mustCancel {
             perform(.cancel)
         }
@@ -117,7 +118,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// Whether the scope's own cancellation happened: its deadline expired or it was cancelled explicitly
     /// (Trio's `cancel_called`).
     public var isCancelled: Bool {
-        storage.withLock { $0.machine.cancellation != nil }
+        storage.withTrackedLock { $0.machine.cancellation != nil }
     }
 
     /// Whether the block ended because of the scope's own cancellation, and the scope turned that into its
@@ -126,12 +127,12 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// `false` while the block runs, when it finished normally or with its own error even though the scope
     /// was cancelled, and when the caller's own cancellation ended it.
     public var didCatchCancellation: Bool {
-        storage.withLock { $0.machine.caughtCancellation }
+        storage.withTrackedLock { $0.machine.caughtCancellation }
     }
 
     /// The scope's own cancellation reason, or `nil` when the scope was not cancelled.
     public var reason: CancellationReason? {
-        storage.withLock { $0.machine.cancellation?.reason }
+        storage.withTrackedLock { $0.machine.cancellation?.reason }
     }
 
     /// The time left until the deadline, `.zero` once it has passed, or `nil` without a deadline.
@@ -214,14 +215,14 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 
     /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
     func begin() {
-        let action = storage.withLock { $0.machine.begin(now: clock.now) }
+        let action = storage.withTrackedLock { $0.machine.begin(now: clock.now) }
         perform(action)
     }
 
     // MARK: Internals
 
     func takeCaughtCancellation() -> CancelScopeStateMachine<C.Instant>.Cancellation? {
-        storage.withLock { storage in
+        storage.withTrackedLock { storage in
             guard let cancellation = storage.machine.cancellation else { return nil }
             storage.machine.markCaught()
             return cancellation
@@ -235,7 +236,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         case .arm(let deadline, let generation):
             arm(at: deadline, isDeadlineTimer: true) { scope in
                 let now = scope.clock.now
-                let next = scope.storage.withLock { $0.machine.timerFired(generation: generation, now: now) }
+                let next = scope.storage.withTrackedLock { $0.machine.timerFired(generation: generation, now: now) }
                 scope.perform(next)
             }
         case .cancel:
@@ -251,7 +252,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         isDeadlineTimer: Bool = false,
         _ action: @escaping @Sendable (CancelScope<C>) -> Void
     ) {
-        storage.withLock { storage in
+        storage.withTrackedLock { storage in
             guard storage.machine.phase == .running else { return }
             let id = storage.nextTimerID
             storage.nextTimerID &+= 1
@@ -261,7 +262,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
             storage.timers[id] = DeadlineScheduler.schedule(on: clock, at: deadline, tolerance: tolerance) {
                 [self] fired in
                 if fired { action(self) }
-                self.storage.withLock { storage in
+                self.storage.withTrackedLock { storage in
                     storage.timers[id] = nil
                     if storage.deadlineTimerID == id {
                         storage.deadlineTimerID = nil
@@ -276,14 +277,14 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         guard let gracePeriod = diagnostics.gracePeriod, gracePeriod > .zero, gracePeriod < longestArmableDuration else {
             return
         }
-        guard let cancelledAt = storage.withLock({ $0.machine.cancellation?.at }) else { return }
+        guard let cancelledAt = storage.withTrackedLock({ $0.machine.cancellation?.at }) else { return }
         arm(at: cancelledAt.advanced(by: gracePeriod)) { scope in
             scope.reportIfUncooperative()
         }
     }
 
     private func reportIfUncooperative() {
-        guard let cancellation = storage.withLock({ $0.machine.uncooperativeCheck() }) else { return }
+        guard let cancellation = storage.withTrackedLock({ $0.machine.uncooperativeCheck() }) else { return }
         let ignoredFor = cancellation.at.duration(to: clock.now)
         diagnostics.logger.warning(
             "Operation has ignored cancellation for \(ignoredFor.humanReadable); its callers are still waiting",
@@ -296,30 +297,30 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     }
 
     func attach(_ task: UnsafeCurrentTask) {
-        operationTask.withLock { $0 = OperationTaskReference(task: task) }
+        operationTask.withTrackedLock { $0 = OperationTaskReference(task: task) }
         if isCancelled {
             task.cancel()
         }
     }
 
     func detach() {
-        operationTask.withLock { $0 = nil }
+        operationTask.withTrackedLock { $0 = nil }
     }
 
     private func cancelOperationTask() {
         // The reference is only present between `attach` and `detach`, which the operation's task does
         // itself under this lock, so the task is alive while we cancel it.
-        operationTask.withLock { $0?.task.cancel() }
+        operationTask.withTrackedLock { $0?.task.cancel() }
     }
 
     func callerCancelled() {
-        storage.withLock { $0.machine.callerCancelled() }
+        storage.withTrackedLock { $0.machine.callerCancelled() }
     }
 
     /// Ends the scope: no timer may act on it any more, and every timer it armed has finished when this
     /// returns.
     func finish() async {
-        let (timers, report) = storage.withLock { storage in
+        let (timers, report) = storage.withTrackedLock { storage in
             storage.machine.finish()
             let timers = Array(storage.timers.values)
             storage.timers.removeAll()
@@ -344,13 +345,13 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 
 extension CancelScope: ScopeRecord {
     var ownCancellation: (reason: CancellationReason, sequence: UInt64)? {
-        storage.withLock { storage in
+        storage.withTrackedLock { storage in
             storage.machine.cancellation.map { ($0.reason, $0.sequence) }
         }
     }
 
     var callerCancellationSequence: UInt64? {
-        storage.withLock { $0.machine.callerCancellationSequence }
+        storage.withTrackedLock { $0.machine.callerCancellationSequence }
     }
 
     var deadlinePoint: (any DeadlinePoint)? {

@@ -105,7 +105,7 @@ final class AbandonableRendezvous<Value: Sendable>: Sendable {
     /// Waits for completion or abandonment.
     func wait() async -> Outcome {
         await withCheckedContinuation { continuation in
-            let decided = state.withLock { state -> Outcome? in
+            let decided = state.withTrackedLock { state -> Outcome? in
                 switch state {
                 case .pending:
                     state = .pending(continuation)
@@ -134,7 +134,7 @@ final class AbandonableRendezvous<Value: Sendable>: Sendable {
     }
 
     private func decide(_ outcome: Outcome) -> Bool {
-        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Outcome, Never>?) in
+        let (accepted, waiter) = state.withTrackedLock { state -> (Bool, CheckedContinuation<Outcome, Never>?) in
             switch state {
             case .pending(let continuation):
                 if let continuation {
@@ -157,11 +157,11 @@ private final class AbandonTimers: Sendable {
     private let timers = Mutex<[TimerRegistration]>([])
 
     func add(_ timer: TimerRegistration) {
-        timers.withLock { $0.append(timer) }
+        timers.withTrackedLock { $0.append(timer) }
     }
 
     func stopAll() async {
-        let all = timers.withLock { timers in
+        let all = timers.withTrackedLock { timers in
             defer { timers.removeAll() }
             return timers
         }
