@@ -182,7 +182,9 @@ extension CancelScope {
         let timers = AbandonTimers()
         let grace = max(.zero, gracePeriod)
 
-        let task = Task.detached { [self] in
+        // An unstructured task, so it can be left behind; it inherits task-local values and priority, but
+        // not the caller's cancellation, which the handler below forwards.
+        let task = Task { [self] in
             let result: Result<Value, any Error> = await ScopeLink.$current.withValue(link) {
                 withUnsafeCurrentTask { task in
                     if let task { self.attach(task) }

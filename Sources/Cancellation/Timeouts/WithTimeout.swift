@@ -37,7 +37,7 @@
 /// - Warning: Cancellation is cooperative. An operation that never reaches a cancellation point keeps
 ///   `withTimeout` waiting; such an operation is reported through ``CancellationDiagnostics`` once its
 ///   grace period passes. Use
-///   ``withTimeout(_:tolerance:clock:abandoningAfter:onLateOutcome:fileID:line:operation:)`` to stop
+///   ``withTimeout(_:tolerance:clock:abandoningAfter:isolation:onLateOutcome:fileID:line:operation:)`` to stop
 ///   waiting for operations you cannot fix.
 ///
 /// - Parameters:
