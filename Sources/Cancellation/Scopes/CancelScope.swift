@@ -84,6 +84,10 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
             // The previous deadline's timer stays registered until its task ends, so `finish` can still
             // wait for it; it is stopped here so it does not linger until its old deadline.
             let previous = storage.deadlineTimerID.flatMap { storage.timers[$0] }
+            if let id = storage.deadlineTimerID, previous?.isEngineTimer == true {
+                // An engine timer that is cancelled never reports back, so forget it here.
+                storage.timers[id] = nil
+            }
             storage.deadlineTimerID = nil
             return (action, previous)
         }

@@ -15,7 +15,7 @@
 /// if summary == nil { print("indexing stopped early") }
 /// ```
 ///
-/// The rules of ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)`` hold here too: a value
+/// The rules of ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)`` hold here too: a value
 /// returned after the cancellation is kept, the operation's own errors pass through, and the caller's own
 /// cancellation is never caught: it is rethrown as `CancellationError`.
 ///

@@ -5,7 +5,7 @@ import Synchronization
 /// ignored its cancellation for `gracePeriod`.
 ///
 /// Some APIs ignore cancellation: a blocking call wrapped in a continuation, a library that never checks.
-/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)`` stays structured and waits for such
+/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)`` stays structured and waits for such
 /// an operation, however long it takes. This opt-in form does not: the operation runs in an unstructured
 /// task, and when it has not finished `gracePeriod` after it was cancelled — by the deadline or by the
 /// caller's own cancellation — this function stops waiting and throws. The operation is left running,

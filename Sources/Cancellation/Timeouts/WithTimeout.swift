@@ -70,7 +70,7 @@ public func withTimeout<Value, C: Clock>(
 /// Runs `operation` with a time limit on the continuous clock, and throws ``TimeoutError`` if the limit
 /// expires first.
 ///
-/// This is ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)`` with
+/// This is ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)`` with
 /// `ContinuousClock`; see it for the full contract.
 ///
 /// - Parameters:
@@ -101,7 +101,7 @@ public func withTimeout<Value>(
 /// covers every `await` in the block and can be moved later or earlier, or removed, while it runs. An
 /// explicit ``CancelScope/cancel(reason:)`` that ends the operation makes this function throw
 /// ``ScopeCancelledError``. Otherwise the contract is that of
-/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)``.
+/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
 ///
 /// - Parameters:
 ///   - timeout: How long the operation may run, measured on `clock`, until the scope moves its deadline.
@@ -131,7 +131,7 @@ public func withTimeout<Value, C: Clock>(
 /// Runs `operation` with a time limit on the continuous clock that it can move or cancel through its
 /// ``CancelScope``, and throws ``TimeoutError`` if the limit expires first.
 ///
-/// See ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,(CancelScope<C>)_)``.
+/// See ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,(CancelScope<C>)->Value)``.
 ///
 /// - Parameters:
 ///   - timeout: How long the operation may run, until the scope moves its deadline.
@@ -160,7 +160,7 @@ public func withTimeout<Value>(
 /// This is `asyncio.timeout_at(when)`. An absolute deadline is the right tool when several steps share
 /// one budget: compute the deadline once and hand it to each step. A deadline already in the past starts
 /// the operation cancelled. Otherwise the contract is that of
-/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)``.
+/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
 ///
 /// - Parameters:
 ///   - deadline: The instant of `clock` by which the operation must finish.
@@ -189,7 +189,7 @@ public func withTimeout<Value, C: Clock>(
 /// Runs `operation` until an absolute deadline on the continuous clock, and throws ``TimeoutError`` if the
 /// deadline passes first.
 ///
-/// See ``withTimeout(at:tolerance:clock:isolation:fileID:line:operation:)``.
+/// See ``withTimeout(at:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
 ///
 /// - Parameters:
 ///   - deadline: The instant by which the operation must finish.

@@ -4,11 +4,11 @@
 /// that is cancelled when `timeout` has elapsed; if it then ends by throwing `CancellationError`, the
 /// result is `nil`. A value the operation returns after the deadline fired is returned, never dropped. If
 /// the calling task is cancelled, a cancellation ending is thrown as `CancellationError`, never turned into
-/// `nil`. Otherwise the contract is that of ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)``.
+/// `nil`. Otherwise the contract is that of ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
 ///
 /// ```swift
 /// let cached = try await withTimeoutOrNil(.milliseconds(50)) { try await cache.lookup(key) }
-/// let value = try await cached ?? database.fetch(key)
+/// let value = if let cached { cached } else { try await database.fetch(key) }
 /// ```
 ///
 /// - Parameters:

@@ -1,23 +1,70 @@
-/// A timer armed by ``DeadlineScheduler``; cancelling it guarantees its action will not run afterwards
-/// unless it had already started.
+/// A timer armed by ``DeadlineScheduler``.
 struct TimerRegistration: Sendable {
-    fileprivate let task: Task<Void, Never>
-
-    /// Stops the timer. The action may already be running; callers make their action idempotent.
-    func cancel() {
-        task.cancel()
+    private enum Kind: Sendable {
+        /// A small task sleeping on the scope's own clock (any clock).
+        case sleepingTask(Task<Void, Never>)
+        #if canImport(Glibc)
+        /// An entry in the shared engine of a continuous or suspending clock.
+        case engine(TimerEntry, cancel: @Sendable (TimerEntry) -> Bool)
+        #endif
     }
 
-    /// Waits until the timer's task has finished, so nothing the timer started outlives its scope.
+    private let kind: Kind
+
+    fileprivate init(task: Task<Void, Never>) {
+        kind = .sleepingTask(task)
+    }
+
+    #if canImport(Glibc)
+    fileprivate init(entry: TimerEntry, cancel: @escaping @Sendable (TimerEntry) -> Bool) {
+        kind = .engine(entry, cancel: cancel)
+    }
+    #endif
+
+    /// Stops the timer. Its action may already be running; actions are idempotent and check the scope's
+    /// state, so a late one has no effect.
+    func cancel() {
+        switch kind {
+        case .sleepingTask(let task):
+            task.cancel()
+        #if canImport(Glibc)
+        case .engine(let entry, let cancel):
+            if !cancel(entry) {
+                // It fired: its action ran (or is running) on the engine thread and reported itself done.
+            }
+        #endif
+        }
+    }
+
+    /// Waits until nothing the timer started is still running: the sleeping task has ended. Engine timers
+    /// start nothing, so there is nothing to wait for.
     func waitUntilFinished() async {
-        await task.value
+        switch kind {
+        case .sleepingTask(let task):
+            await task.value
+        #if canImport(Glibc)
+        case .engine:
+            break
+        #endif
+        }
+    }
+
+    /// Whether the timer lives in a shared engine and so reports its own end synchronously.
+    var isEngineTimer: Bool {
+        switch kind {
+        case .sleepingTask: return false
+        #if canImport(Glibc)
+        case .engine: return true
+        #endif
+        }
     }
 }
 
 /// The one seam through which every scope asks to be woken at its deadline.
 ///
-/// This implementation sleeps on the scope's own clock in a small detached task per armed deadline,
-/// which works with any `Clock`, including test clocks.
+/// Deadlines on `ContinuousClock` and `SuspendingClock` go to a shared ``TimerEngine`` (on Linux): one
+/// heap, one thread, no task per timer. Deadlines on any other clock — a test clock, say — are served by a
+/// small task sleeping on that clock with `sleep(until:tolerance:)`, so every `Clock` keeps working.
 enum DeadlineScheduler {
     /// Arms a timer that runs `action` once `clock` reaches `deadline`.
     ///
@@ -25,9 +72,10 @@ enum DeadlineScheduler {
     ///   - clock: The clock the deadline is measured on.
     ///   - deadline: When to run the action.
     ///   - tolerance: How late the timer may fire, passed on to the clock.
-    ///   - action: Runs exactly once, on some thread, when the timer's task ends: with `true` at or after
-    ///     the deadline, or with `false` when the timer was cancelled first. It must be quick and must
-    ///     tolerate running after the scope has moved on (it checks a generation number).
+    ///   - action: Runs exactly once, on some thread: with `true` at or after the deadline, or with `false`
+    ///     when the timer was cancelled first (only for sleeping-task timers; engine timers that are
+    ///     cancelled before firing never run their action). It must be quick and must tolerate running
+    ///     after the scope has moved on (it checks a generation number).
     /// - Returns: A registration that cancels the timer.
     static func schedule<C: Clock>(
         on clock: C,
@@ -35,6 +83,18 @@ enum DeadlineScheduler {
         tolerance: Duration?,
         action: @escaping @Sendable (_ fired: Bool) -> Void
     ) -> TimerRegistration where C.Duration == Duration {
+        #if canImport(Glibc)
+        if let continuousDeadline = deadline as? ContinuousClock.Instant, C.self == ContinuousClock.self {
+            let engine = TimerEngine<ContinuousClock>.shared
+            let entry = engine.schedule(at: continuousDeadline, tolerance: tolerance) { action(true) }
+            return TimerRegistration(entry: entry) { engine.cancel($0) }
+        }
+        if let suspendingDeadline = deadline as? SuspendingClock.Instant, C.self == SuspendingClock.self {
+            let engine = TimerEngine<SuspendingClock>.shared
+            let entry = engine.schedule(at: suspendingDeadline, tolerance: tolerance) { action(true) }
+            return TimerRegistration(entry: entry) { engine.cancel($0) }
+        }
+        #endif
         let task = Task.detached {
             do {
                 try await clock.sleep(until: deadline, tolerance: tolerance)

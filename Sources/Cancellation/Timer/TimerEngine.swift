@@ -1,0 +1,196 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+
+/// The shared deadline engine for one kind of clock: every pending deadline of every scope on that clock
+/// sits in one heap, and one thread sleeps until the earliest of them.
+///
+/// Arming a deadline is a heap insert under a lock; disarming one that never fires (most never do) is a
+/// heap removal; neither creates a task or wakes the thread unless the new deadline is the earliest. When
+/// deadlines are due the thread runs their actions — which cancel the scopes' tasks — in one batch.
+/// Tolerance is honoured by ordering the heap by `deadline + tolerance`: a timer fires no earlier than its
+/// deadline and no later than its tolerance allows, and timers that fall due together fire in one wake-up.
+final class TimerEngine<C: Clock>: Sendable where C.Duration == Duration {
+    private struct State {
+        var heap = TimerHeap()
+        /// When the thread will next wake on its own; inserting an earlier timer must wake it.
+        var scheduledWake: Duration?
+        var threadStarted = false
+    }
+
+    private let clock: C
+    /// The instant all deadlines are measured from, so they can be ordered as plain durations.
+    private let reference: C.Instant
+    private let state = Mutex(State())
+    private let wakeup = Wakeup()
+
+    init(clock: C) {
+        self.clock = clock
+        self.reference = clock.now
+    }
+
+    /// The current time as an offset from the reference instant.
+    private func offset(of instant: C.Instant) -> Duration {
+        reference.duration(to: instant)
+    }
+
+    /// Arms a timer; `action` runs on the engine's thread at or after `deadline`, no later than
+    /// `deadline + tolerance` (plus scheduling delays).
+    func schedule(at deadline: C.Instant, tolerance: Duration?, action: @escaping @Sendable () -> Void) -> TimerEntry {
+        let deadlineOffset = offset(of: deadline)
+        let slack = max(.zero, min(tolerance ?? .zero, longestArmableDuration))
+        let entry = TimerEntry(deadline: deadlineOffset, latest: deadlineOffset + slack, action: action)
+        let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
+            state.heap.insert(entry)
+            let mustStart = !state.threadStarted
+            state.threadStarted = true
+            if let scheduled = state.scheduledWake, scheduled <= entry.latest {
+                return (false, mustStart)
+            }
+            state.scheduledWake = entry.latest
+            return (true, mustStart)
+        }
+        if mustStart {
+            startThread()
+        } else if mustWake {
+            wakeup.signal()
+        }
+        return entry
+    }
+
+    /// Disarms a timer. Returns `false` when it already fired (its action may be running now).
+    @discardableResult
+    func cancel(_ entry: TimerEntry) -> Bool {
+        state.withTrackedLock { $0.heap.remove(entry) }
+    }
+
+    /// The number of pending timers (for tests and benchmarks).
+    var pendingCount: Int {
+        state.withTrackedLock { $0.heap.count }
+    }
+
+    private func startThread() {
+        let start = ThreadStart { [self] in self.runLoop() }
+        let context = Unmanaged.passRetained(start).toOpaque()
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, { context in
+            // Sound: `context` is the `ThreadStart` retained just above, handed to exactly this thread,
+            // which takes over that retain.
+            let start = Unmanaged<ThreadStart>.fromOpaque(context!).takeRetainedValue()
+            start.body()
+            return nil
+        }, context)
+        precondition(result == 0, "swift-cancellation could not start its timer thread (error \(result))")
+        pthread_detach(thread)
+    }
+
+    /// The engine thread: fire what is due, then sleep until the earliest pending timer must fire or an
+    /// earlier one is armed.
+    private func runLoop() -> Never {
+        var due: [TimerEntry] = []
+        while true {
+            let now = offset(of: clock.now)
+            let wait = state.withTrackedLock { state -> Duration? in
+                while let first = state.heap.first, first.latest <= now {
+                    state.heap.remove(first)
+                    due.append(first)
+                }
+                state.scheduledWake = state.heap.first?.latest
+                return state.scheduledWake.map { $0 - now }
+            }
+            for entry in due {
+                entry.action()
+            }
+            due.removeAll(keepingCapacity: true)
+            wakeup.wait(for: wait)
+        }
+    }
+}
+
+/// What a new engine thread runs.
+private final class ThreadStart: Sendable {
+    let body: @Sendable () -> Void
+
+    init(_ body: @escaping @Sendable () -> Void) {
+        self.body = body
+    }
+}
+
+/// A wake-up signal for the engine thread: a condition variable on the monotonic clock, with a flag so a
+/// signal sent before the thread starts waiting is not lost.
+///
+/// `Synchronization.Mutex` has no condition variable and cannot wait with a timeout, so this uses
+/// pthreads directly; the mutex guards only the flag.
+private final class Wakeup: Sendable {
+    // Sound: the pointers are allocated once, never reassigned, freed never (engines live as long as the
+    // process), and the pthread objects they point to are designed for use from several threads.
+    nonisolated(unsafe) private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    nonisolated(unsafe) private let condition: UnsafeMutablePointer<pthread_cond_t>
+    // Sound: read and written only while `mutex` is held.
+    nonisolated(unsafe) private var signalled = false
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    func signal() {
+        pthread_mutex_lock(mutex)
+        signalled = true
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Waits until signalled or until `timeout` has passed on the monotonic clock (`nil`: no limit).
+    func wait(for timeout: Duration?) {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        guard let timeout else {
+            while !signalled {
+                pthread_cond_wait(condition, mutex)
+            }
+            signalled = false
+            return
+        }
+        if timeout <= .zero || signalled {
+            signalled = false
+            return
+        }
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let (seconds, attoseconds) = min(timeout, longestArmableDuration).components
+        var nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        var wholeSeconds = Int(now.tv_sec) + Int(seconds)
+        if attoseconds % 1_000_000_000 != 0 { nanoseconds += 1 }  // never wake before the deadline
+        wholeSeconds += nanoseconds / 1_000_000_000
+        nanoseconds %= 1_000_000_000
+        var deadline = timespec(tv_sec: wholeSeconds, tv_nsec: nanoseconds)
+        while !signalled {
+            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
+        }
+        signalled = false
+    }
+}
+
+extension TimerEngine where C == ContinuousClock {
+    /// The engine for `ContinuousClock` deadlines.
+    static var shared: TimerEngine<ContinuousClock> { continuousEngine }
+}
+
+extension TimerEngine where C == SuspendingClock {
+    /// The engine for `SuspendingClock` deadlines.
+    static var shared: TimerEngine<SuspendingClock> { suspendingEngine }
+}
+
+private let continuousEngine = TimerEngine(clock: ContinuousClock())
+private let suspendingEngine = TimerEngine(clock: SuspendingClock())
+#endif
