@@ -31,10 +31,16 @@ func measure(_ n: Int, _ body: () async throws -> Int) async rethrows -> Double 
 }
 
 let n = 20_000
+func runAll() async throws {
 for _ in 0..<3 {
     let bare = await measure(n) { await bareChild() }
     let ours = try await measure(n) { try await withTimeout(.seconds(60)) { await trivial() } }
     let hand = try await measure(n) { try await race() }
     let shield = await measure(n) { await withCancellationShield { await trivial() } }
+    let scopeNoDeadline = try await measure(n) { try await withCancelScope { _ in await trivial() } ?? 0 }
+    let manual = try await measure(n) { try await withTimeout(.seconds(60), clock: SuspendingClock()) { await trivial() } }
+    print("scope without deadline \(scopeNoDeadline) ns, suspending \(manual) ns")
     print("bare \(bare) ns, withTimeout \(ours) ns (B1 \(ours / bare)), race \(hand) ns (B2 \(hand / ours)), shield \(shield / bare)")
 }
+}
+try await Task.detached { try await runAll() }.value

@@ -181,7 +181,10 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
                             }
                             defer { self.detach() }
                             do {
-                                return .success(try await runIsolated(actor, self, box.value))
+                                if let actor {
+                                    return .success(try await runIsolated(actor, self, box.value))
+                                }
+                                return .success(UncheckedSendableBox(value: try await box.value(self)))
                             } catch {
                                 return .failure(error)
                             }
@@ -195,7 +198,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         }
         let callerIsCancelled = Task.isCancelled
         await finish()
-        return try outcome(of: result.map(\.value), callerIsCancelled: callerIsCancelled)
+        return try outcome(of: result.map { $0.value }, callerIsCancelled: callerIsCancelled)
     }
 
     /// Classifies how the operation ended.

@@ -51,9 +51,12 @@ extension Mutex where Value: Sendable {
     package borrowing func withTrackedLock<Result: Sendable, Failure: Error>(
         _ body: (inout Value) throws(Failure) -> Result
     ) throws(Failure) -> Result {
+        guard ThreadSanitizerHooks.isActive else {
+            return try withLock { (value) throws(Failure) -> Result in try body(&value) }
+        }
         // The mutex is never copied (it is `~Copyable`) and is borrowed in place, so its address identifies it
         // for as long as it exists.
-        try withUnsafePointer(to: self) { (address) throws(Failure) -> Result in
+        return try withUnsafePointer(to: self) { (address) throws(Failure) -> Result in
             try withLock { (value) throws(Failure) -> Result in
                 ThreadSanitizerHooks.acquire(address)
                 defer { ThreadSanitizerHooks.release(address) }

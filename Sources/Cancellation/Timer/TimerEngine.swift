@@ -19,6 +19,9 @@ final class TimerEngine<C: Clock>: Sendable where C.Duration == Duration {
         var threadStarted = false
     }
 
+    /// How long the idle thread sleeps before it looks again.
+    private static var idleHorizon: Duration { .seconds(1) }
+
     private let clock: C
     /// The instant all deadlines are measured from, so they can be ordered as plain durations.
     private let reference: C.Instant
@@ -96,8 +99,12 @@ final class TimerEngine<C: Clock>: Sendable where C.Duration == Duration {
                     state.heap.remove(first)
                     due.append(first)
                 }
-                state.scheduledWake = state.heap.first?.latest
-                return state.scheduledWake.map { $0 - now }
+                // With nothing pending the thread still plans a wake-up a while ahead, so that arming a
+                // later timer right after the heap drained (the common case: a timeout that never fires
+                // is armed, disarmed, and armed again) does not have to signal it.
+                let wake = state.heap.first?.latest ?? (now + Self.idleHorizon)
+                state.scheduledWake = wake
+                return wake - now
             }
             for entry in due {
                 entry.action()
