@@ -5,7 +5,7 @@ extension CancelScope {
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
     ) async throws -> sending Value {
-        try value(of: try await run(isolation: isolation, operation: operation))
+        try core.value(of: try await run(isolation: isolation, operation: operation))
     }
 
     /// Runs the scope and turns its own cancellation into `nil`.
@@ -20,7 +20,9 @@ extension CancelScope {
             return nil
         }
     }
+}
 
+extension ScopeCore {
     /// The value of a completed outcome, or the error that stands for the scope's own cancellation.
     func value<Value>(of outcome: sending Outcome<Value>) throws -> sending Value {
         switch consume outcome {
@@ -32,11 +34,12 @@ extension CancelScope {
     }
 
     /// The error that reports the scope's own cancellation to a caller of a throwing scope.
-    func error(for cancellation: CancelScopeStateMachine<C.Instant>.Cancellation) -> any Error {
+    func error(for cancellation: CancelScopeStateMachine.Cancellation) -> any Error {
         switch cancellation.reason {
         case .deadlineExpired:
+            // Offsets are measured from the scope's start, so the deadline's offset is the time allowed.
             let deadline = cancellation.deadline ?? cancellation.at
-            return TimeoutError(timeout: max(.zero, start.duration(to: deadline)), location: location)
+            return TimeoutError(timeout: max(.zero, deadline), location: location)
         case .cancelled(let reason, _):
             return ScopeCancelledError(reason: reason, location: location)
         case .taskCancelled:

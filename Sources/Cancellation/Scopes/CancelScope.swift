@@ -26,35 +26,26 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// The clock the scope's deadline is measured on.
     public let clock: C
     /// How late the scope's timer may fire, passed on to the clock.
-    public let tolerance: Duration?
+    public var tolerance: Duration? { core.tolerance }
     /// Where the scope was opened.
-    public let location: ScopeLocation
+    public var location: ScopeLocation { core.location }
 
-    let diagnostics: CancellationDiagnostics
-    /// When the scope was created, on its clock.
-    let start: C.Instant
-
-    private struct Storage {
-        var machine: CancelScopeStateMachine<C.Instant>
-        var timers: [UInt64: TimerRegistration] = [:]
-        var nextTimerID: UInt64 = 0
-        /// The timer armed for the current deadline, which a reschedule stops.
-        var deadlineTimerID: UInt64?
-    }
-
-    private let storage: Mutex<Storage>
-    /// The task running the scope's operation while it runs. Kept apart from `storage` because
-    /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
-    private let operationTask = Mutex<OperationTaskReference?>(nil)
+    /// The scope's machinery, which does not depend on the clock's type.
+    let core: ScopeCore
+    /// The clock and the scope's start on it, for converting instants to offsets.
+    private let adapter: ClockAdapter<C>
 
     init(clock: C, start: C.Instant? = nil, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
-        self.clock = clock
-        self.tolerance = tolerance
-        self.location = location
-        self.diagnostics = CancellationDiagnostics.current
         let start = start ?? clock.now
-        self.start = start
-        self.storage = Mutex(Storage(machine: CancelScopeStateMachine(start: start, deadline: deadline, location: location)))
+        let adapter = ClockAdapter(clock: clock, start: start)
+        self.clock = clock
+        self.adapter = adapter
+        self.core = ScopeCore(
+            clock: adapter,
+            deadline: deadline.map { adapter.offset(of: $0) },
+            tolerance: tolerance,
+            location: location
+        )
     }
 
     convenience init(clock: C, timeout: Duration, tolerance: Duration?, location: ScopeLocation) {
@@ -70,7 +61,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// deadline that has already passed cancels the block at once. Setting it after the scope was cancelled
     /// or has finished records the value but does not undo anything.
     public var deadline: C.Instant? {
-        get { storage.withTrackedLock { $0.machine.deadline } }
+        get { core.deadline.map { adapter.instant(at: $0) } }
         set { reschedule(to: newValue) }
     }
 
@@ -78,7 +69,90 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     ///
     /// - Parameter deadline: The new deadline; one in the past cancels the scope's block at once.
     public func reschedule(to deadline: C.Instant?) {
-        let now = clock.now
+        core.reschedule(to: deadline.map { adapter.offset(of: $0) })
+    }
+
+    /// Moves the scope's deadline to `duration` from now.
+    ///
+    /// - Parameter duration: The time from now; zero or negative cancels the block at once, and a duration
+    ///   longer than about 136 years removes the deadline.
+    public func reschedule(after duration: Duration) {
+        core.reschedule(to: core.clock.now().deadline(after: duration))
+    }
+
+    /// Cancels the scope's block, from any task or thread, giving a reason that code inside can read from
+    /// ``CancellationReason/current``.
+    ///
+    /// Only the scope's own block is cancelled, never the task that opened the scope. Cancelling a scope
+    /// that was already cancelled, or has finished, does nothing. Cancelling a scope before its block
+    /// starts makes the block start cancelled.
+    ///
+    /// - Parameter reason: Why the scope is cancelled.
+    public func cancel(reason: String = "cancelled") {
+        core.cancel(reason: reason)
+    }
+
+    /// Whether the scope's own cancellation happened: its deadline expired or it was cancelled explicitly
+    /// (Trio's `cancel_called`).
+    public var isCancelled: Bool { core.isCancelled }
+
+    /// Whether the block ended because of the scope's own cancellation, and the scope turned that into its
+    /// outcome — `nil`, ``TimeoutError`` or ``ScopeCancelledError`` (Trio's `cancelled_caught`).
+    ///
+    /// `false` while the block runs, when it finished normally or with its own error even though the scope
+    /// was cancelled, and when the caller's own cancellation ended it.
+    public var didCatchCancellation: Bool { core.didCatchCancellation }
+
+    /// The scope's own cancellation reason, or `nil` when the scope was not cancelled.
+    public var reason: CancellationReason? { core.reason }
+
+    /// The time left until the deadline, `.zero` once it has passed, or `nil` without a deadline.
+    public var remaining: Duration? { core.remaining }
+
+    /// Runs `operation` in a child task under this scope and waits for it.
+    func run<Value>(
+        isolation: isolated (any Actor)?,
+        operation: (CancelScope<C>) async throws -> sending Value
+    ) async throws -> sending ScopeCore.Outcome<Value> {
+        try await core.run(isolation: isolation, argument: self, operation: operation)
+    }
+}
+
+/// The machinery of a cancel scope, the same code for every clock: its state, its timers, the task
+/// running its operation, and how the operation's ending is classified.
+final class ScopeCore: Sendable {
+    let clock: any ScopeClock
+    let tolerance: Duration?
+    let location: ScopeLocation
+    let diagnostics: CancellationDiagnostics
+
+    private struct Storage {
+        var machine: CancelScopeStateMachine
+        var timers: [UInt64: TimerRegistration] = [:]
+        var nextTimerID: UInt64 = 0
+        /// The timer armed for the current deadline, which a reschedule stops.
+        var deadlineTimerID: UInt64?
+    }
+
+    private let storage: Mutex<Storage>
+    /// The task running the scope's operation while it runs. Kept apart from `storage` because
+    /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
+    private let operationTask = Mutex<OperationTaskReference?>(nil)
+
+    init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation) {
+        self.clock = clock
+        self.tolerance = tolerance
+        self.location = location
+        self.diagnostics = CancellationDiagnostics.current
+        self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
+    }
+
+    var deadline: Duration? {
+        storage.withTrackedLock { $0.machine.deadline }
+    }
+
+    func reschedule(to deadline: Duration?) {
+        let now = clock.now()
         let (action, previousTimer) = storage.withTrackedLock { storage in
             let action = storage.machine.setDeadline(deadline, now: now)
             // The previous deadline's timer stays registered until its task ends, so `finish` can still
@@ -95,54 +169,29 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         perform(action)
     }
 
-    /// Moves the scope's deadline to `duration` from now.
-    ///
-    /// - Parameter duration: The time from now; zero or negative cancels the block at once, and a duration
-    ///   longer than about 136 years removes the deadline.
-    public func reschedule(after duration: Duration) {
-        reschedule(to: clock.now.deadline(after: duration))
-    }
-
-    /// Cancels the scope's block, from any task or thread, giving a reason that code inside can read from
-    /// ``CancellationReason/current``.
-    ///
-    /// Only the scope's own block is cancelled, never the task that opened the scope. Cancelling a scope
-    /// that was already cancelled, or has finished, does nothing. Cancelling a scope before its block
-    /// starts makes the block start cancelled.
-    ///
-    /// - Parameter reason: Why the scope is cancelled.
-    public func cancel(reason: String = "cancelled") {
-        let now = clock.now
+    func cancel(reason: String) {
+        let now = clock.now()
         let mustCancel = storage.withTrackedLock { $0.machine.cancel(reason: reason, now: now) }
         if mustCancel {
             perform(.cancel)
         }
     }
 
-    /// Whether the scope's own cancellation happened: its deadline expired or it was cancelled explicitly
-    /// (Trio's `cancel_called`).
-    public var isCancelled: Bool {
+    var isCancelled: Bool {
         storage.withTrackedLock { $0.machine.cancellation != nil }
     }
 
-    /// Whether the block ended because of the scope's own cancellation, and the scope turned that into its
-    /// outcome — `nil`, ``TimeoutError`` or ``ScopeCancelledError`` (Trio's `cancelled_caught`).
-    ///
-    /// `false` while the block runs, when it finished normally or with its own error even though the scope
-    /// was cancelled, and when the caller's own cancellation ended it.
-    public var didCatchCancellation: Bool {
+    var didCatchCancellation: Bool {
         storage.withTrackedLock { $0.machine.caughtCancellation }
     }
 
-    /// The scope's own cancellation reason, or `nil` when the scope was not cancelled.
-    public var reason: CancellationReason? {
+    var reason: CancellationReason? {
         storage.withTrackedLock { $0.machine.cancellation?.reason }
     }
 
-    /// The time left until the deadline, `.zero` once it has passed, or `nil` without a deadline.
-    public var remaining: Duration? {
+    var remaining: Duration? {
         guard let deadline else { return nil }
-        return max(.zero, clock.now.duration(to: deadline))
+        return max(.zero, deadline - clock.now())
     }
 
     // MARK: Running the scope
@@ -152,16 +201,17 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         /// The block returned a value (possibly after the scope was cancelled).
         case completed(Value)
         /// The block ended by the scope's own cancellation.
-        case cancelledByScope(CancelScopeStateMachine<C.Instant>.Cancellation)
+        case cancelledByScope(CancelScopeStateMachine.Cancellation)
     }
 
-    /// Runs `operation` in a child task under this scope and waits for it.
+    /// Runs `operation(argument)` in a child task under this scope and waits for it.
     ///
     /// Throws the operation's error unless it is a `CancellationError` caused by the scope's own
     /// cancellation while the caller is not cancelled, in which case the outcome is `cancelledByScope`.
-    func run<Value>(
+    func run<Value, Argument: Sendable>(
         isolation: isolated (any Actor)?,
-        operation: (CancelScope<C>) async throws -> sending Value
+        argument: Argument,
+        operation: (Argument) async throws -> sending Value
     ) async throws -> sending Outcome<Value> {
         begin()
 
@@ -182,9 +232,9 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
                             defer { self.detach() }
                             do {
                                 if let actor {
-                                    return .success(try await runIsolated(actor, self, box.value))
+                                    return .success(try await runIsolated(actor, argument, box.value))
                                 }
-                                return .success(UncheckedSendableBox(value: try await box.value(self)))
+                                return .success(UncheckedSendableBox(value: try await box.value(argument)))
                             } catch {
                                 return .failure(error)
                             }
@@ -222,13 +272,14 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 
     /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
     func begin() {
-        let action = storage.withTrackedLock { $0.machine.begin(now: clock.now) }
+        let now = clock.now()
+        let action = storage.withTrackedLock { $0.machine.begin(now: now) }
         perform(action)
     }
 
     // MARK: Internals
 
-    func takeCaughtCancellation() -> CancelScopeStateMachine<C.Instant>.Cancellation? {
+    func takeCaughtCancellation() -> CancelScopeStateMachine.Cancellation? {
         storage.withTrackedLock { storage in
             guard let cancellation = storage.machine.cancellation else { return nil }
             storage.machine.markCaught()
@@ -236,13 +287,13 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         }
     }
 
-    func perform(_ action: CancelScopeStateMachine<C.Instant>.DeadlineAction) {
+    func perform(_ action: CancelScopeStateMachine.DeadlineAction) {
         switch action {
         case .none:
             break
         case .arm(let deadline, let generation):
             arm(at: deadline, isDeadlineTimer: true) { scope in
-                let now = scope.clock.now
+                let now = scope.clock.now()
                 let next = scope.storage.withTrackedLock { $0.machine.timerFired(generation: generation, now: now) }
                 scope.perform(next)
             }
@@ -255,9 +306,9 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// Arms a timer that calls `action` with this scope, and keeps the registration until it finishes so
     /// that the scope can stop and await it when it ends.
     private func arm(
-        at deadline: C.Instant,
+        at deadline: Duration,
         isDeadlineTimer: Bool = false,
-        _ action: @escaping @Sendable (CancelScope<C>) -> Void
+        _ action: @escaping @Sendable (ScopeCore) -> Void
     ) {
         storage.withTrackedLock { storage in
             guard storage.machine.phase == .running else { return }
@@ -266,7 +317,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
             if isDeadlineTimer {
                 storage.deadlineTimerID = id
             }
-            storage.timers[id] = DeadlineScheduler.schedule(on: clock, at: deadline, tolerance: tolerance) {
+            storage.timers[id] = clock.arm(at: deadline, tolerance: tolerance) {
                 [self] fired in
                 if fired { action(self) }
                 self.storage.withTrackedLock { storage in
@@ -285,14 +336,14 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
             return
         }
         guard let cancelledAt = storage.withTrackedLock({ $0.machine.cancellation?.at }) else { return }
-        arm(at: cancelledAt.advanced(by: gracePeriod)) { scope in
+        arm(at: cancelledAt + gracePeriod) { scope in
             scope.reportIfUncooperative()
         }
     }
 
     private func reportIfUncooperative() {
         guard let cancellation = storage.withTrackedLock({ $0.machine.uncooperativeCheck() }) else { return }
-        let ignoredFor = cancellation.at.duration(to: clock.now)
+        let ignoredFor = clock.now() - cancellation.at
         diagnostics.logger.warning(
             "Operation has ignored cancellation for \(ignoredFor.humanReadable); its callers are still waiting",
             metadata: [
@@ -341,7 +392,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
             await timer.waitUntilFinished()
         }
         if let report {
-            let after = report.at.duration(to: clock.now)
+            let after = clock.now() - report.at
             diagnostics.logger.notice(
                 "Operation that ignored cancellation finished \(after.humanReadable) after it was cancelled",
                 metadata: ["scope": "\(location)", "reason": "\(report.reason)"]
@@ -350,7 +401,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     }
 }
 
-extension CancelScope: ScopeRecord {
+extension ScopeCore: ScopeRecord {
     var ownCancellation: (reason: CancellationReason, sequence: UInt64)? {
         storage.withTrackedLock { storage in
             storage.machine.cancellation.map { ($0.reason, $0.sequence) }
@@ -363,8 +414,8 @@ extension CancelScope: ScopeRecord {
 
     var deadlinePoint: (any DeadlinePoint)? {
         guard let deadline else { return nil }
-        guard clock.now.duration(to: deadline) < longestArmableDuration else { return nil }
-        return ClockDeadline(clock: clock, instant: deadline)
+        guard deadline - clock.now() < longestArmableDuration else { return nil }
+        return clock.deadlinePoint(at: deadline)
     }
 }
 

@@ -1,8 +1,13 @@
 /// The pure state of one cancel scope: its deadline, its own cancellation and its life cycle.
 ///
-/// Every transition returns what the caller must do outside the lock (arm a timer, cancel the
-/// operation's task), so no foreign code ever runs while the scope's lock is held.
-struct CancelScopeStateMachine<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+/// Times are offsets from the scope's start on the scope's clock, so the machine — and everything that
+/// runs on every call — is the same code whatever the clock. Every transition returns what the caller must
+/// do outside the lock (arm a timer, cancel the operation's task), so no foreign code ever runs while the
+/// scope's lock is held.
+struct CancelScopeStateMachine: Sendable {
+    /// A point in time: the offset from the scope's start on the scope's clock.
+    typealias Instant = Duration
+
     enum Phase: Sendable {
         case created
         case running
@@ -35,11 +40,9 @@ struct CancelScopeStateMachine<Instant: InstantProtocol>: Sendable where Instant
     private(set) var caughtCancellation = false
     /// Whether a report that the operation ignores cancellation was logged.
     private(set) var reportedUncooperative = false
-    let start: Instant
     let location: ScopeLocation
 
-    init(start: Instant, deadline: Instant?, location: ScopeLocation) {
-        self.start = start
+    init(deadline: Instant?, location: ScopeLocation) {
         self.deadline = deadline
         self.location = location
     }
@@ -108,7 +111,7 @@ struct CancelScopeStateMachine<Instant: InstantProtocol>: Sendable where Instant
 
     private mutating func evaluateDeadline(now: Instant) -> DeadlineAction {
         guard let deadline else { return .none }
-        let remaining = now.duration(to: deadline)
+        let remaining = deadline - now
         if remaining <= .zero {
             cancellation = Cancellation(
                 reason: .deadlineExpired(scope: location),

@@ -39,3 +39,12 @@ extension InstantProtocol where Duration == Swift.Duration {
         return advanced(by: duration)
     }
 }
+
+extension Duration {
+    /// ``InstantProtocol/deadline(after:)`` for times kept as offsets.
+    func deadline(after duration: Duration) -> Duration? {
+        if duration <= .zero { return self }
+        if duration >= longestArmableDuration { return nil }
+        return self + duration
+    }
+}

@@ -51,7 +51,7 @@ public func withTimeout<Value: Sendable, C: Clock>(
     operation: sending @escaping @isolated(any) () async throws -> Value
 ) async throws -> Value where C.Duration == Duration {
     let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runAbandoning(after: gracePeriod, onLateOutcome: onLateOutcome, operation: operation)
+    return try await scope.core.runAbandoning(after: gracePeriod, onLateOutcome: onLateOutcome, operation: operation)
 }
 
 /// Runs an operation that may ignore cancellation with a time limit on the continuous clock, and stops
@@ -170,7 +170,7 @@ private final class AbandonTimers: Sendable {
     }
 }
 
-extension CancelScope {
+extension ScopeCore {
     func runAbandoning<Value: Sendable>(
         after gracePeriod: Duration,
         onLateOutcome: @escaping @Sendable (Result<Value, any Error>) -> Void,
@@ -201,13 +201,13 @@ extension CancelScope {
             }
         }
 
-        @Sendable func abandon(after start: C.Instant) {
+        @Sendable func abandon(after start: Duration) {
             if grace >= longestArmableDuration { return }
-            timers.add(DeadlineScheduler.schedule(on: clock, at: start.advanced(by: grace), tolerance: tolerance) { fired in
+            timers.add(clock.arm(at: start + grace, tolerance: tolerance) { fired in
                 if fired { rendezvous.abandon() }
             })
         }
-        if let deadline, clock.now.duration(to: deadline) < longestArmableDuration {
+        if let deadline, deadline - clock.now() < longestArmableDuration {
             abandon(after: deadline)
         }
 
@@ -216,7 +216,7 @@ extension CancelScope {
         } onCancel: {
             self.callerCancelled()
             task.cancel()
-            abandon(after: self.clock.now)
+            abandon(after: self.clock.now())
         }
         let callerIsCancelled = Task.isCancelled
         await timers.stopAll()
