@@ -36,6 +36,20 @@ struct TimerRegistration: Sendable {
         }
     }
 
+    /// Stops the timer and says whether it was still pending (engine timers) or its task not yet
+    /// finished (sleeping-task timers).
+    func cancelReportingPending() -> Bool {
+        switch kind {
+        case .sleepingTask(let task):
+            task.cancel()
+            return true
+        #if canImport(Glibc)
+        case .engine(let entry, let cancel):
+            return cancel(entry)
+        #endif
+        }
+    }
+
     /// Waits until nothing the timer started is still running: the sleeping task has ended. Engine timers
     /// start nothing, so there is nothing to wait for.
     func waitUntilFinished() async {

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Times `iterations` sequential calls of each side, interleaving the sides round by round so that drift
+/// in the machine affects them alike, and returns each side's median nanoseconds per call.
+func perCall(
+    iterations: Int,
+    rounds: Int,
+    _ sides: [(name: String, body: @Sendable () async throws -> Int)]
+) async throws -> [String: Double] {
+    var samples: [String: [Double]] = [:]
+    let clock = ContinuousClock()
+    // Warm up every side once (caches, lazily started engine threads, metadata).
+    for side in sides {
+        for _ in 0..<min(iterations, 1_000) { _ = try await side.body() }
+    }
+    for _ in 0..<rounds {
+        for side in sides {
+            var sink = 0
+            let start = clock.now
+            for _ in 0..<iterations { sink &+= try await side.body() }
+            let elapsed = start.duration(to: clock.now)
+            precondition(sink != Int.min)
+            samples[side.name, default: []].append(nanoseconds(elapsed) / Double(iterations))
+        }
+    }
+    return samples.mapValues(median)
+}
+
+func nanoseconds(_ duration: Duration) -> Double {
+    let (seconds, attoseconds) = duration.components
+    return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+}
+
+func median(_ values: [Double]) -> Double {
+    percentile(values, 0.5)
+}
+
+func percentile(_ values: [Double], _ fraction: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    let index = min(sorted.count - 1, max(0, Int((Double(sorted.count - 1) * fraction).rounded())))
+    return sorted[index]
+}
+
+/// Resident memory of this process, in bytes.
+func residentBytes() -> Int {
+    guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = statm.split(separator: " ")
+    guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+    return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// Runs this executable again with `--child …` and returns what it printed.
+func child(_ figure: String, _ side: String, count: Int) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    process.arguments = ["--child", figure, side, String(count)]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw BenchmarkError("child \(figure) \(side) exited with status \(process.terminationStatus)")
+    }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,32 @@
+struct Options: Sendable {
+    var json: Bool
+    var quick: Bool
+
+    /// Calls per side per round for per-call figures.
+    var iterations: Int { quick ? 2_000 : 50_000 }
+    /// Rounds per per-call figure; each side's median over rounds is reported.
+    var rounds: Int { quick ? 3 : 7 }
+    /// Concurrent pending timeouts for B3.
+    var pendingCount: Int { quick ? 10_000 : 100_000 }
+    /// Timeouts firing under load for B4, spread over `firingSpread`.
+    var firingCount: Int { quick ? 10_000 : 100_000 }
+}
+
+/// The figures of one run.
+struct Report {
+    var lines: [String] = []
+    var values: [(key: String, json: String)] = []
+
+    mutating func add(_ key: String, json: String, line: String) {
+        values.append((key, json))
+        lines.append(line)
+    }
+
+    var json: String {
+        "{" + values.map { "\"\($0.key)\": \($0.json)" }.joined(separator: ", ") + "}"
+    }
+}
+
+func format(_ value: Double, digits: Int = 2) -> String {
+    String(format: "%.\(digits)f", value)
+}
