@@ -218,27 +218,16 @@ final class ScopeCore: Sendable {
         let link = ScopeLink(.scope(self), parent: ScopeLink.current)
         let result = await withoutActuallyEscaping(operation) { operation in
             // Sound: the closure is called exactly once, by the child task below, on `actor` (the caller's
-            // isolation), while this task is suspended in `group.next()`; the group's start and completion
+            // isolation), while this task is suspended awaiting that child; the child's start and completion
             // order the hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
             let box = UncheckedSendableBox(value: operation)
             let actor = isolation
             return await withTaskCancellationHandler {
-                await withTaskGroup(of: Result<UncheckedSendableBox<Value>, any Error>.self) { group in
-                    group.addTask {
-                        await ScopeLink.$current.withValue(link) {
-                            withUnsafeCurrentTask { task in
-                                if let task { self.attach(task) }
-                            }
-                            defer { self.detach() }
-                            do {
-                                if let actor {
-                                    return .success(try await runIsolated(actor, argument, box.value))
-                                }
-                                return .success(UncheckedSendableBox(value: try await box.value(argument)))
-                            } catch {
-                                return .failure(error)
-                            }
-                        }
+                await withTaskGroup(of: UncheckedSendableBox<Result<Value, any Error>>.self) { group in
+                    // An immediate child starts on this thread: an operation that does not suspend runs to
+                    // its end without a trip through the global executor.
+                    group.addImmediateTask {
+                        await self.runOperation(link: link, isolation: actor, argument: argument, operation: box)
                     }
                     return await group.next()!
                 }
@@ -248,7 +237,31 @@ final class ScopeCore: Sendable {
         }
         let callerIsCancelled = Task.isCancelled
         await finish()
-        return try outcome(of: result.map { $0.value }, callerIsCancelled: callerIsCancelled)
+        return try outcome(of: result.value, callerIsCancelled: callerIsCancelled)
+    }
+
+    /// The body of the scope's child task: the operation, on the caller's isolation, under the scope.
+    private func runOperation<Value, Argument: Sendable>(
+        link: ScopeLink,
+        isolation actor: (any Actor)?,
+        argument: Argument,
+        operation box: UncheckedSendableBox<(Argument) async throws -> sending Value>
+    ) async -> UncheckedSendableBox<Result<Value, any Error>> {
+        await ScopeLink.$current.withValue(link) {
+            withUnsafeCurrentTask { task in
+                if let task { attach(task) }
+            }
+            defer { detach() }
+            do {
+                if let actor {
+                    return UncheckedSendableBox(value: .success(try await runIsolated(actor, argument, box.value).value))
+                }
+                // Sound: the result is `sending`, disconnected from every isolation domain.
+                return UncheckedSendableBox(value: .success(try await box.value(argument)))
+            } catch {
+                return UncheckedSendableBox(value: .failure(error))
+            }
+        }
     }
 
     /// Classifies how the operation ended.
