@@ -40,6 +40,11 @@ enum CatchAnalysis {
 
     private static func catchAllPattern(_ pattern: PatternSyntax) -> CatchAllClause? {
         if pattern.is(WildcardPatternSyntax.self) { return CatchAllClause(errorName: nil) }
+        if let expression = pattern.as(ExpressionPatternSyntax.self),
+            expression.expression.is(DiscardAssignmentExprSyntax.self)
+        {
+            return CatchAllClause(errorName: nil)
+        }
         if let binding = pattern.as(ValueBindingPatternSyntax.self) {
             if binding.pattern.is(WildcardPatternSyntax.self) { return CatchAllClause(errorName: nil) }
             if let identifier = binding.pattern.as(IdentifierPatternSyntax.self) {
@@ -168,6 +173,13 @@ enum CatchAnalysis {
 
     /// Whether a use of the caught error hands it on as a value.
     private static func escapes(_ use: Syntax, within body: Syntax) -> Bool {
+        // Wrapped into a thrown error: that is rule 5's business, not an escape.
+        var ancestor = use.parent
+        while let node = ancestor, node.id != body.id {
+            if node.is(ThrowStmtSyntax.self) { return false }
+            if node.is(CodeBlockItemSyntax.self) { break }
+            ancestor = node.parent
+        }
         var child = use
         var current = use.parent
         while let node = current, node.id != body.id {

@@ -199,7 +199,7 @@ final class RuleVisitor: SyntaxVisitor {
         case .returnStmt, .throwStmt, .breakStmt:
             return
         case .continueStmt:
-            if loopContinuesAfter(item) {
+            if let loop = enclosingLoop(of: item), loop.kind != .forStmt, !SyntaxFacts.loopNoticesCancellation(loop) {
                 report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
             }
             return
@@ -217,6 +217,18 @@ final class RuleVisitor: SyntaxVisitor {
             loop.kind != .forStmt
         else { return false }
         return !SyntaxFacts.loopNoticesCancellation(loop)
+    }
+
+    private func enclosingLoop(of node: some SyntaxProtocol) -> Syntax? {
+        var current = node.parent
+        while let candidate = current {
+            if SyntaxFacts.isCodeBoundary(candidate) { return nil }
+            switch candidate.kind {
+            case .whileStmt, .repeatStmt, .forStmt: return candidate
+            default: current = candidate.parent
+            }
+        }
+        return nil
     }
 
     private func isWatchdogAction(_ statement: CodeBlockItemSyntax) -> Bool {
@@ -267,7 +279,9 @@ final class RuleVisitor: SyntaxVisitor {
         } else {
             isTask = false
         }
-        guard isTask, SyntaxFacts.discardedStatement(node) != nil else { return .visitChildren }
+        guard isTask, SyntaxFacts.discardedStatement(node) != nil, !SyntaxFacts.isInShutdownPath(node) else {
+            return .visitChildren
+        }
         let closure = node.trailingClosure ?? node.arguments.last?.expression.as(ClosureExprSyntax.self)
         guard let closure else { return .visitChildren }
         if closure.statements.contains(where: { isForeverLoop(Syntax($0.item)) }) {
