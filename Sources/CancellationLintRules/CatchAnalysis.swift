@@ -22,6 +22,9 @@ struct HandlerFacts {
     var returnsFallbackValue = false
     /// Mentions `isCancelled`, `checkCancellation`, `CancellationError`, …
     var checksCancellation = false
+    /// Records a test failure (`XCTFail`, `XCTAssert…`, `Issue.record`, `#expect`, `#require`): an
+    /// unexpected cancellation fails the test visibly.
+    var reportsTestFailure = false
     /// The error is handed on as a value: a call argument (other than logging), `.failure(error)`, stored,
     /// or returned.
     var errorEscapes = false
@@ -92,9 +95,27 @@ enum CatchAnalysis {
         return false
     }
 
+    /// Whether a handler records a test failure.
+    static func reportsTestFailure(_ body: CodeBlockSyntax) -> Bool {
+        SyntaxFacts.contains(body, crossingBoundaries: true) { node in
+            if let macro = node.as(MacroExpansionExprSyntax.self) {
+                let name = macro.macroName.text
+                return name == "expect" || name == "require"
+            }
+            if let call = node.as(FunctionCallExprSyntax.self), let name = SyntaxFacts.calleeName(call) {
+                if name == "XCTFail" || name.hasPrefix("XCTAssert") || name == "XCTUnwrap" || name == "recordFailure" {
+                    return true
+                }
+                return name == "record" && SyntaxFacts.calleeBaseText(call) == "Issue"
+            }
+            return false
+        }
+    }
+
     static func analyze(handler body: CodeBlockSyntax, errorName: String?) -> HandlerFacts {
         var facts = HandlerFacts()
         facts.checksCancellation = SyntaxFacts.mentionsCancellationCheck(body)
+        facts.reportsTestFailure = reportsTestFailure(body)
         walk(Syntax(body.statements), in: body, errorName: errorName, insideClosure: false, switchDepth: 0, facts: &facts)
         return facts
     }

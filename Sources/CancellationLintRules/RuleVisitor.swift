@@ -63,7 +63,7 @@ final class RuleVisitor: SyntaxVisitor {
         if CatchAnalysis.earlierClauseHandlesCancellation(doStmt.catchClauses, before: index) { return }
         if SyntaxFacts.isInShutdownPath(doStmt) { return }
         let facts = CatchAnalysis.analyze(handler: clause.body, errorName: catchAll.errorName)
-        if facts.checksCancellation || facts.errorEscapes { return }
+        if facts.checksCancellation || facts.errorEscapes || facts.reportsTestFailure { return }
         let position = clause.catchKeyword.positionAfterSkippingLeadingTrivia
         if facts.throwsDifferentError && !facts.rethrowsOriginal {
             report(.cancellationRemapped, at: position, Messages.remapped)
@@ -130,7 +130,7 @@ final class RuleVisitor: SyntaxVisitor {
         var item = item
         while true {
             for statement in SyntaxFacts.statementsAfter(item) {
-                if SyntaxFacts.containsAwait(statement) || SyntaxFacts.isAwait(Syntax(statement.item)) {
+                if containsWorkAwait(statement) {
                     return .awaits
                 }
                 if let returnStmt = statement.item.as(ReturnStmtSyntax.self) {
@@ -155,6 +155,27 @@ final class RuleVisitor: SyntaxVisitor {
             }
             guard let next = enclosingItem else { return .nothing }
             item = next
+        }
+    }
+
+    /// Whether a statement awaits real work: awaits of logging calls (`await logger.debug(…)`) and of
+    /// cleanup calls (`shutdown`, `close`, `disconnect`, …) do not count, since they are meant to run
+    /// whatever happened before.
+    private func containsWorkAwait(_ statement: CodeBlockItemSyntax) -> Bool {
+        SyntaxFacts.contains(statement) { node in
+            if let forStmt = node.as(ForStmtSyntax.self) { return forStmt.awaitKeyword != nil }
+            guard let awaitExpr = node.as(AwaitExprSyntax.self) else { return false }
+            var expression = awaitExpr.expression
+            if let tryExpr = expression.as(TryExprSyntax.self) { expression = tryExpr.expression }
+            guard let call = expression.as(FunctionCallExprSyntax.self) else { return true }
+            if CatchAnalysis.isLoggingCall(call) { return false }
+            if let base = SyntaxFacts.calleeBaseText(call), base.lowercased().contains("logger") { return false }
+            if let name = SyntaxFacts.calleeName(call)?.lowercased(),
+                SyntaxFacts.cleanupWords.contains(where: { name.contains($0) })
+            {
+                return false
+            }
+            return true
         }
     }
 

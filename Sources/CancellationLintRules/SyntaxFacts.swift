@@ -202,6 +202,12 @@ enum SyntaxFacts {
             || name == "addDiscardingTask" || name == "addDiscardingTaskUnlessCancelled"
     }
 
+    /// Call names that clean up rather than do new work.
+    static let cleanupWords = [
+        "shutdown", "close", "cleanup", "teardown", "stop", "dispose", "terminate", "cancel", "disconnect",
+        "finish", "flush", "release", "invalidate",
+    ]
+
     static let shutdownWords = [
         "shutdown", "close", "cleanup", "teardown", "stop", "dispose", "terminate", "cancel", "deinit",
     ]

@@ -228,3 +228,62 @@ func negativeSpecificCatch() async -> User? {
         return nil
     }
 }
+
+// Tuned after the precision triage (docs/lint/triage.md).
+
+func negativeTestFailureRecorded() async -> Int? {
+    do {
+        return try await compute()
+    } catch {
+        XCTFail("Expression did throw: \(error)")
+    }
+    return nil
+}
+
+func negativeExpectInHandler() async throws {
+    do {
+        try await transport.connect()
+        #expect(Bool(false), "expected connect to throw")
+    } catch {
+        #expect(error is TransportError)
+    }
+    await transport.reconnect()
+}
+
+func negativeIssueRecord() async {
+    do {
+        try await transport.connect()
+    } catch {
+        Issue.record("unexpected \(error)")
+    }
+    await transport.reconnect()
+}
+
+func negativeOnlyCleanupAfter() async throws {
+    do {
+        try await client.execute(request)
+    } catch {
+        print("request failed:", error)
+    }
+    try await client.shutdown()
+    await transport.disconnect()
+}
+
+func negativeOnlyLoggingAfter() async {
+    do {
+        try await serve()
+    } catch {
+        print("fatal: \(error)")
+    }
+    await logger?.debug("server finished")
+}
+
+func positiveMoreWorkAfterwards() async {
+    do {
+        try await client.execute(request)
+    } catch {  // EXPECT: catch-all-fallback
+        print("request failed:", error)
+    }
+    await client.shutdown()
+    await client.execute(nextRequest)
+}
