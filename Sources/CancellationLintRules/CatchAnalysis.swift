@@ -140,9 +140,7 @@ enum CatchAnalysis {
                 facts.canThrow = true
                 facts.leavesScope = true
                 let thrown = child.as(ThrowStmtSyntax.self)!.expression
-                if let name = errorName, let reference = thrown.as(DeclReferenceExprSyntax.self),
-                    reference.baseName.text == name
-                {
+                if let name = errorName, isSameError(thrown, name: name) {
                     facts.rethrowsOriginal = true
                 } else {
                     facts.throwsDifferentError = true
@@ -155,6 +153,9 @@ enum CatchAnalysis {
                     if let name = errorName, SyntaxFacts.contains(value, where: { isReference($0, to: name) })
                         || value.as(DeclReferenceExprSyntax.self)?.baseName.text == errorName
                     {
+                        facts.errorEscapes = true
+                    } else if isFailureValue(value) {
+                        // `return .failure(someError)`: a failure is reported, not a fallback success.
                         facts.errorEscapes = true
                     } else {
                         facts.returnsFallbackValue = true
@@ -179,6 +180,34 @@ enum CatchAnalysis {
             }
             walk(child, in: body, errorName: errorName, insideClosure: nowInsideClosure, switchDepth: depth, facts: &facts)
         }
+    }
+
+    /// `error`, `(error)`, `error as! T` or `(error as! T)`: the caught error itself, perhaps force-cast to
+    /// a narrower type.
+    private static func isSameError(_ expression: ExprSyntax, name: String) -> Bool {
+        var expression = expression
+        while let tuple = expression.as(TupleExprSyntax.self), tuple.elements.count == 1, let only = tuple.elements.first,
+            only.label == nil
+        {
+            expression = only.expression
+        }
+        if let cast = expression.as(AsExprSyntax.self), cast.questionOrExclamationMark?.tokenKind == .exclamationMark {
+            expression = cast.expression
+        }
+        if let sequence = expression.as(SequenceExprSyntax.self), sequence.elements.count == 3,
+            let asExpr = sequence.elements.dropFirst().first?.as(UnresolvedAsExprSyntax.self),
+            asExpr.questionOrExclamationMark?.tokenKind == .exclamationMark,
+            let first = sequence.elements.first
+        {
+            expression = first
+        }
+        return expression.as(DeclReferenceExprSyntax.self)?.baseName.text == name
+    }
+
+    /// `.failure(…)` or `Result.failure(…)`.
+    private static func isFailureValue(_ value: ExprSyntax) -> Bool {
+        guard let call = value.as(FunctionCallExprSyntax.self) else { return false }
+        return SyntaxFacts.calleeName(call) == "failure"
     }
 
     private static func isReference(_ node: Syntax, to name: String) -> Bool {
@@ -220,9 +249,9 @@ enum CatchAnalysis {
                 return false
             case .returnStmt:
                 return true
-            case .sequenceExpr:
-                // `x = error`: the error is stored.
-                let elements = Array(node.as(SequenceExprSyntax.self)!.elements)
+            case .exprList:
+                // `x = error` (unfolded): the error is stored.
+                let elements = Array(node.as(ExprListSyntax.self)!)
                 if let assignIndex = elements.firstIndex(where: { $0.is(AssignmentExprSyntax.self) }),
                     let myIndex = elements.firstIndex(where: { $0.id == child.id }), myIndex > assignIndex
                 {

@@ -50,7 +50,7 @@ final class RuleVisitor: SyntaxVisitor {
             enabled.contains(.swallowedCancellationLoop) || enabled.contains(.catchAllFallback)
                 || enabled.contains(.cancellationRemapped)
         else { return .visitChildren }
-        guard SyntaxFacts.containsThrowingAwait(node.body) else { return .visitChildren }
+        guard SyntaxFacts.containsCancellableThrowingAwait(node.body) else { return .visitChildren }
         for (index, clause) in node.catchClauses.enumerated() {
             guard let catchAll = CatchAnalysis.catchAll(clause) else { continue }
             checkCatchAll(clause, catchAll, index: index, in: node)
@@ -70,6 +70,11 @@ final class RuleVisitor: SyntaxVisitor {
             return
         }
         if facts.canThrow { return }
+        // `do { try await Task.sleep(…) } catch { return }`: only the sleep can throw, so the catch-all
+        // catches exactly the cancellation, and leaving the scope is the right reaction to it.
+        if facts.leavesScope && SyntaxFacts.onlySleepsThrow(doStmt.body) { return }
+        // `AsyncIteratorProtocol.next()` ends the sequence with `nil` on cancellation by convention.
+        if facts.returnsFallbackValue && isInIteratorNext(doStmt) && returnsOnlyNil(clause.body) { return }
 
         if let _ = endlessLoop(around: doStmt), !facts.leavesScope {
             report(.swallowedCancellationLoop, at: position, Messages.swallowedLoop)
@@ -88,6 +93,25 @@ final class RuleVisitor: SyntaxVisitor {
             case .nothing:
                 break
             }
+        }
+    }
+
+    private func isInIteratorNext(_ node: some SyntaxProtocol) -> Bool {
+        var current = node.parent
+        while let candidate = current {
+            if let function = candidate.as(FunctionDeclSyntax.self) { return function.name.text == "next" }
+            if candidate.is(ClosureExprSyntax.self) { return false }
+            current = candidate.parent
+        }
+        return false
+    }
+
+    private func returnsOnlyNil(_ body: CodeBlockSyntax) -> Bool {
+        !SyntaxFacts.contains(body) { node in
+            guard let returnStmt = node.as(ReturnStmtSyntax.self), let value = returnStmt.expression else {
+                return false
+            }
+            return !value.is(NilLiteralExprSyntax.self)
         }
     }
 

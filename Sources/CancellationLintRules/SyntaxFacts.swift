@@ -51,6 +51,41 @@ enum SyntaxFacts {
         contains(node, where: isThrowingAwait)
     }
 
+    /// A throwing await that can throw `CancellationError`. `try await future.get()` (SwiftNIO's
+    /// `EventLoopFuture.get()`) cannot: the future completes regardless of the waiting task's cancellation.
+    static func isCancellableThrowingAwait(_ node: Syntax) -> Bool {
+        guard isThrowingAwait(node) else { return false }
+        if let tryExpr = node.as(TryExprSyntax.self), let awaitExpr = tryExpr.expression.as(AwaitExprSyntax.self),
+            let call = awaitExpr.expression.as(FunctionCallExprSyntax.self),
+            calleeName(call) == "get", call.arguments.isEmpty, call.trailingClosure == nil,
+            call.calledExpression.is(MemberAccessExprSyntax.self)
+        {
+            return false
+        }
+        return true
+    }
+
+    static func containsCancellableThrowingAwait(_ node: some SyntaxProtocol) -> Bool {
+        contains(node, where: isCancellableThrowingAwait)
+    }
+
+    /// Whether every throwing await in `node` is a sleep (`try await Task.sleep(…)`, `clock.sleep(…)`).
+    static func onlySleepsThrow(_ node: some SyntaxProtocol) -> Bool {
+        var sawSleep = false
+        let other = contains(node) { candidate in
+            guard isThrowingAwait(candidate) else { return false }
+            if let tryExpr = candidate.as(TryExprSyntax.self),
+                let awaitExpr = tryExpr.expression.as(AwaitExprSyntax.self),
+                let call = awaitExpr.expression.as(FunctionCallExprSyntax.self), calleeName(call) == "sleep"
+            {
+                sawSleep = true
+                return false
+            }
+            return true
+        }
+        return sawSleep && !other
+    }
+
     static func isAwait(_ node: Syntax) -> Bool {
         if node.is(AwaitExprSyntax.self) { return true }
         if let forStmt = node.as(ForStmtSyntax.self) { return forStmt.awaitKeyword != nil }

@@ -55,3 +55,27 @@ func negativeSynchronous() throws {
         throw ParseError.invalid(error)
     }
 }
+
+func negativeForceCastKeepsTheError() async throws(MyFailure) -> Int? {
+    do {
+        return try await storage.next()
+    } catch {
+        throw error as! MyFailure
+    }
+}
+
+func negativeParenthesizedForceCast() async throws(MyFailure) -> Int {
+    do {
+        return try await body()
+    } catch {
+        throw (error as! MyFailure)
+    }
+}
+
+func positiveEnumWrapping() async throws(EitherError<Never, MyFailure>) -> Int {
+    do {
+        return try await body()
+    } catch {  // EXPECT: cancellation-remapped
+        throw .second(error)
+    }
+}

@@ -287,3 +287,52 @@ func positiveMoreWorkAfterwards() async {
     await client.shutdown()
     await client.execute(nextRequest)
 }
+
+func negativeReturnsFailure(serviceError: any Error) async -> Result<Void, any Error> {
+    do {
+        try await shutdownServices()
+        return .failure(serviceError)
+    } catch {
+        return .failure(serviceError)
+    }
+}
+
+struct TimerIterator: AsyncIteratorProtocol {
+    mutating func next() async -> Int? {
+        do {
+            try await clock.sleep(until: deadline)
+        } catch {
+            return nil
+        }
+        return tick()
+    }
+}
+
+func negativeSleepOnlyDoLeaves(outcome: Outcome) async throws -> Outcome {
+    while true {
+        do {
+            try await Task.sleep(nanoseconds: 1_000)
+        } catch {
+            return outcome
+        }
+        attempt += 1
+    }
+}
+
+func negativeFutureGetCannotBeCancelled(channel: Channel) async -> Context {
+    var context = Context()
+    do {
+        context.peer = try await channel.peerCertificate().get()
+    } catch {}
+    return context
+}
+
+func negativeErrorStored() async {
+    var clientError: (any Error)?
+    do {
+        try await handler()
+    } catch {
+        clientError = error
+    }
+    await close(with: clientError)
+}
