@@ -194,9 +194,7 @@ final class RuleVisitor: SyntaxVisitor {
             guard let call = expression.as(FunctionCallExprSyntax.self) else { return true }
             if CatchAnalysis.isLoggingCall(call) { return false }
             if let base = SyntaxFacts.calleeBaseText(call), base.lowercased().contains("logger") { return false }
-            if let name = SyntaxFacts.calleeName(call)?.lowercased(),
-                SyntaxFacts.cleanupWords.contains(where: { name.contains($0) })
-            {
+            if let name = SyntaxFacts.calleeName(call), SyntaxFacts.nameHasWord(name, in: SyntaxFacts.cleanupWords) {
                 return false
             }
             return true
@@ -226,8 +224,10 @@ final class RuleVisitor: SyntaxVisitor {
         return .visitChildren
     }
 
-    static let watchdogWords = [
-        "cancel", "close", "shutdown", "stop", "terminate", "fail", "timeout", "timedout", "expire", "finish",
+    /// Words (of camelCase identifiers) in the statement after a sleep that mark a watchdog or timer.
+    static let watchdogWords: Set<String> = [
+        "cancel", "close", "shutdown", "stop", "terminate", "fail", "timeout", "timed", "expire", "expired",
+        "finish", "deadline",
     ]
 
     private func checkTrySleep(_ node: TryExprSyntax) {
@@ -251,7 +251,8 @@ final class RuleVisitor: SyntaxVisitor {
         default:
             break
         }
-        if isWatchdogAction(next) { return }
+        // Checking cancellation (`guard !Task.isCancelled`) or cancelling something (`task.cancel()`) next.
+        if SyntaxFacts.mentionsCancellation(next) || isWatchdogAction(next) { return }
         report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
     }
 
@@ -279,8 +280,7 @@ final class RuleVisitor: SyntaxVisitor {
     private func isWatchdogAction(_ statement: CodeBlockItemSyntax) -> Bool {
         for token in statement.tokens(viewMode: .sourceAccurate) {
             guard case .identifier(let text) = token.tokenKind else { continue }
-            let lowered = text.lowercased()
-            if Self.watchdogWords.contains(where: { lowered.contains($0) }) { return true }
+            if SyntaxFacts.nameHasWord(text, in: Self.watchdogWords) { return true }
         }
         return false
     }

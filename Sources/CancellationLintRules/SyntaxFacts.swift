@@ -237,15 +237,62 @@ enum SyntaxFacts {
             || name == "addDiscardingTask" || name == "addDiscardingTaskUnlessCancelled"
     }
 
-    /// Call names that clean up rather than do new work.
-    static let cleanupWords = [
+    /// Words (of a camelCase name) that mark cleanup rather than new work.
+    static let cleanupWords: Set<String> = [
         "shutdown", "close", "cleanup", "teardown", "stop", "dispose", "terminate", "cancel", "disconnect",
         "finish", "flush", "release", "invalidate",
     ]
 
-    static let shutdownWords = [
-        "shutdown", "close", "cleanup", "teardown", "stop", "dispose", "terminate", "cancel", "deinit",
+    /// Words (of a camelCase function name) that mark a shutdown or cleanup path.
+    static let shutdownWords: Set<String> = [
+        "shutdown", "close", "cleanup", "teardown", "stop", "dispose", "terminate", "cancel", "cancellation",
+        "disconnect", "deinit",
     ]
+
+    /// The lowercased words of a camelCase or snake_case name, with `shut down`, `clean up` and `tear down`
+    /// joined: `gracefulShutdown` → `graceful`, `shutdown`; `tearDown` → `teardown`.
+    static func camelCaseWords(_ name: String) -> [String] {
+        var words: [String] = []
+        var current = ""
+        for character in name {
+            if character == "_" {
+                if !current.isEmpty { words.append(current) }
+                current = ""
+            } else if character.isUppercase, !current.isEmpty, current.last?.isUppercase == false {
+                words.append(current)
+                current = String(character)
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        var joined: [String] = []
+        for word in words.map({ $0.lowercased() }) {
+            if let last = joined.last, word == "down" && (last == "shut" || last == "tear") || word == "up" && last == "clean" {
+                joined[joined.count - 1] = last + word
+            } else {
+                joined.append(word)
+            }
+        }
+        return joined
+    }
+
+    /// Whether a name contains one of `words` as a whole camelCase word, allowing the inflections
+    /// `-s`, `-es`, `-ed` and `-ing` (`stops`, `closed`, `stopping`, `cancelled` match `stop`, `close`,
+    /// `cancel`; `cancellable` and `failures` do not match `cancel` and `fail`).
+    static func nameHasWord(_ name: String, in words: Set<String>) -> Bool {
+        camelCaseWords(name).contains { word in
+            if words.contains(word) { return true }
+            for suffix in ["ing", "ed", "es", "s"] where word.hasSuffix(suffix) && word.count > suffix.count + 2 {
+                let stem = String(word.dropLast(suffix.count))
+                if words.contains(stem) || words.contains(stem + "e") { return true }
+                if let last = stem.last, stem.dropLast().last == last, words.contains(String(stem.dropLast())) {
+                    return true
+                }
+            }
+            return false
+        }
+    }
 
     /// Code that runs while shutting down or cleaning up: `defer` blocks, `onCancel:` handlers, `deinit`,
     /// and functions whose names say they shut something down (`shutdown`, `close`, `stop`, `tearDown`, …).
@@ -260,8 +307,7 @@ enum SyntaxFacts {
                     return true
                 }
             case .functionDecl:
-                let name = candidate.as(FunctionDeclSyntax.self)!.name.text.lowercased()
-                if shutdownWords.contains(where: { name.contains($0) }) { return true }
+                if nameHasWord(candidate.as(FunctionDeclSyntax.self)!.name.text, in: shutdownWords) { return true }
             default:
                 break
             }

@@ -336,3 +336,39 @@ func negativeErrorStored() async {
     }
     await close(with: clientError)
 }
+
+// Shutdown paths are recognised by whole camelCase words, not substrings.
+
+func cancellableFetch() async -> Data? {
+    do {
+        return try await download()
+    } catch {  // EXPECT: catch-all-fallback
+        return nil
+    }
+}
+
+func enclosedValue() async -> Int {
+    do {
+        return try await compute()
+    } catch {  // EXPECT: catch-all-fallback
+        return 0
+    }
+}
+
+func gracefulShutdown() async {
+    do {
+        try await drain()
+    } catch {
+        print("drain failed: \(error)")
+    }
+    await notifyPeers()
+}
+
+func tearDown() async {
+    do {
+        try await drain()
+    } catch {
+        print("drain failed: \(error)")
+    }
+    await notifyPeers()
+}

@@ -107,3 +107,27 @@ func negativeNotASleep() async {
     try? await fetch()
     await refresh()
 }
+
+func negativeWatchdogTimesOut(promise: Promise) async {
+    try? await Task.sleep(for: .seconds(5))
+    promise.fail(TimeoutError())
+}
+
+func positiveWordInsideAnotherWord() async {
+    try? await Task.sleep(for: .seconds(5))  // EXPECT: try-sleep
+    failures += 1
+}
+
+func negativeStateCheckAfterwards() async {
+    try? await Task.sleep(for: .milliseconds(500))
+    let currentIsStopping = await isStopping
+    if !currentIsStopping { await reconnect() }
+}
+
+func test_merge_when_cancelled() async {
+    let task = Task {
+        try? await Task.sleep(nanoseconds: 1_000_000_000)
+        for await _ in merge(first, second) {}
+    }
+    task.cancel()
+}
