@@ -11,7 +11,7 @@ enum Messages {
     static let rethrowFirst = "rethrow cancellation first (`catch let error as CancellationError { throw error }`)"
 
     static let swallowedLoop =
-        "catch-all swallows CancellationError inside a loop that never checks for cancellation, so the loop spins forever once its task is cancelled; fix: \(rethrowFirst), or `try Task.checkCancellation()` in the loop"
+        "catch-all swallows CancellationError inside a loop that never checks for cancellation, so the loop keeps running after its task is cancelled (forever, if nothing else ends it); fix: \(rethrowFirst), or `try Task.checkCancellation()` in the loop"
     static let trySleep =
         "`try?` discards the CancellationError of this sleep and the code after it runs as if the whole delay had passed; fix: use `try await` and let cancellation propagate, or check `Task.isCancelled` right after the sleep"
     static let tryCheckCancellation =

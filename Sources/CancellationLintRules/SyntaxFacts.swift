@@ -294,8 +294,9 @@ enum SyntaxFacts {
         }
     }
 
-    /// Code that runs while shutting down or cleaning up: `defer` blocks, `onCancel:` handlers, `deinit`,
-    /// and functions whose names say they shut something down (`shutdown`, `close`, `stop`, `tearDown`, …).
+    /// Code that runs while shutting down or cleaning up: `defer` blocks, `onCancel:` handlers, cancellation
+    /// shields (`withCancellationShield { … }`), `deinit`, and functions whose names say they shut something
+    /// down (`shutdown`, `close`, `stop`, `tearDown`, …).
     static func isInShutdownPath(_ node: some SyntaxProtocol) -> Bool {
         var current = node.parent
         while let candidate = current {
@@ -303,8 +304,10 @@ enum SyntaxFacts {
             case .deferStmt, .deinitializerDecl:
                 return true
             case .closureExpr:
-                if let (_, label) = callTaking(candidate.as(ClosureExprSyntax.self)!), label == "onCancel" {
-                    return true
+                if let (call, label) = callTaking(candidate.as(ClosureExprSyntax.self)!) {
+                    if label == "onCancel" { return true }
+                    // `withCancellationShield { … }` and similar: cancellation is hidden from the block by design.
+                    if let name = calleeName(call), nameHasWord(name, in: ["shield", "shielded"]) { return true }
                 }
             case .functionDecl:
                 if nameHasWord(candidate.as(FunctionDeclSyntax.self)!.name.text, in: shutdownWords) { return true }

@@ -276,3 +276,16 @@ func negativeTryInsideClosureOnly() async {
         }
     }
 }
+
+func positiveBoundedLoop() async -> Int {
+    var iterations = 0
+    while iterations < 5 {
+        do {
+            try await Task.sleep(for: .milliseconds(50))
+        } catch {  // EXPECT: swallowed-cancellation-loop
+            // swallows CancellationError; the loop carries on
+        }
+        iterations += 1
+    }
+    return iterations
+}

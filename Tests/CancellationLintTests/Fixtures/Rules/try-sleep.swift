@@ -131,3 +131,15 @@ func test_merge_when_cancelled() async {
     }
     task.cancel()
 }
+
+func negativeInsideCancellationShield() async throws {
+    do {
+        try await clock.sleep(for: .seconds(100))
+    } catch {
+        await withCancellationShield {
+            try? await clock.sleep(for: .seconds(2))
+            steps.record("cleanup finished")
+        }
+        throw error
+    }
+}
