@@ -211,6 +211,25 @@ struct EndToEndTests {
         #expect(help.stdout.contains("USAGE"))
     }
 
+    @Test("An I/O error wins over findings: findings are still printed, exit status 2")
+    func ioErrorWithFindings() throws {
+        let tree = try ScratchTree()
+        let result = try Binary.run(["Tests", "missing-folder", "--quiet"], in: tree.root)
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("Tests/WorkerTests.swift:2:5: error:"))
+        #expect(result.stderr.contains("error: no such file or directory: 'missing-folder'"))
+    }
+
+    @Test("Clean input gives an empty JSON finding list and exit status 0")
+    func cleanJSON() throws {
+        let tree = try ScratchTree()
+        let result = try Binary.run(["--format", "json", "Sources/App/Clean.swift"], in: tree.root)
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect((object["findings"] as? [Any])?.isEmpty == true)
+        #expect((object["summary"] as? [String: Any])?["files"] as? Int == 1)
+    }
+
     @Test("--list-rules lists every rule")
     func listRules() throws {
         let tree = try ScratchTree()
