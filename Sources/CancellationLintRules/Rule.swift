@@ -111,7 +111,7 @@ public struct RuleDescriptor: Sendable, Hashable {
         "\(RuleDescriptor.documentationBase)/\(id.rawValue).md"
     }
 
-    /// Where the rule pages live.
+    /// Where the rule pages live (`docs/lint/` of the repository); the SARIF output links here.
     public static let documentationBase =
         "https://github.com/swift-cancellation/swift-cancellation/blob/main/docs/lint"
 }

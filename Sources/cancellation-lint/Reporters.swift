@@ -67,7 +67,7 @@ enum SARIFReporter {
     struct Driver: Encodable {
         var name = "cancellation-lint"
         var version = CancellationLint.configuration.version
-        var informationUri = "https://github.com/swift-cancellation/swift-cancellation/blob/main/docs/lint/README.md"
+        var informationUri = RuleDescriptor.documentationBase + "/README.md"
         var rules: [Rule]
     }
 
