@@ -1,0 +1,112 @@
+public import SwiftSyntax
+import SwiftParser
+
+/// Lints Swift source text for code that swallows task cancellation.
+///
+/// ```swift
+/// let findings = SourceLinter(configuration: LintConfiguration())
+///     .lint(source: text, path: "Sources/App/Worker.swift")
+/// ```
+public struct SourceLinter: Sendable {
+    /// The configuration deciding which rules run.
+    public let configuration: LintConfiguration
+
+    /// Creates a linter.
+    public init(configuration: LintConfiguration = LintConfiguration()) {
+        self.configuration = configuration
+    }
+
+    /// Parses and lints one file's text; `path` is only used to label the findings.
+    ///
+    /// A file that does not parse yields a single `unparsable-file` finding (when that rule is enabled) and
+    /// no rule findings. Findings are sorted by line and column.
+    public func lint(source: String, path: String) -> [Finding] {
+        let tree = Parser.parse(source: source)
+        return lint(tree: tree, path: path, scanComments: source.contains(SuppressionSet.prefix))
+    }
+
+    /// Lints an already parsed file.
+    public func lint(tree: SourceFileSyntax, path: String) -> [Finding] {
+        lint(tree: tree, path: path, scanComments: true)
+    }
+
+    private func lint(tree: SourceFileSyntax, path: String, scanComments: Bool) -> [Finding] {
+        let enabled = configuration.enabledRules
+        if tree.hasError {
+            guard enabled.contains(.unparsableFile) else { return [] }
+            let converter = SourceLocationConverter(fileName: path, tree: tree)
+            let location = converter.location(for: FirstErrorFinder.position(in: tree))
+            return [
+                Finding(
+                    path: path, line: location.line, column: location.column, rule: .unparsableFile,
+                    severity: RuleID.unparsableFile.descriptor.severity,
+                    message: "file could not be parsed (first syntax error here) and was skipped; fix: correct the syntax, or add the file to 'excluded' in .cancellation-lint.yml"
+                )
+            ]
+        }
+        let visitor = RuleVisitor(enabled: enabled)
+        visitor.walk(tree)
+        if visitor.findings.isEmpty && !scanComments { return [] }
+
+        let converter = SourceLocationConverter(fileName: path, tree: tree)
+        var suppressions: SuppressionSet? = scanComments ? SuppressionSet(tree: tree, converter: converter) : nil
+        var findings: [Finding] = []
+        for raw in visitor.findings {
+            let location = converter.location(for: raw.position)
+            if suppressions?.suppresses(raw.rule, line: location.line) == true { continue }
+            findings.append(
+                Finding(
+                    path: path, line: location.line, column: location.column, rule: raw.rule,
+                    severity: raw.rule.descriptor.severity, message: raw.message
+                )
+            )
+        }
+        if let suppressions, enabled.contains(.unusedSuppression) {
+            for problem in suppressions.problems {
+                findings.append(
+                    Finding(
+                        path: path, line: problem.line, column: problem.column, rule: .unusedSuppression,
+                        severity: RuleID.unusedSuppression.descriptor.severity, message: problem.message
+                    )
+                )
+            }
+            for scope in suppressions.scopes where !scope.used {
+                // Only report suppressions of rules that actually ran; a disabled rule finds nothing anyway.
+                if let rule = RuleID(rawValue: scope.rule), !enabled.contains(rule) { continue }
+                findings.append(
+                    Finding(
+                        path: path, line: scope.directiveLine, column: scope.directiveColumn, rule: .unusedSuppression,
+                        severity: RuleID.unusedSuppression.descriptor.severity,
+                        message: "suppression of '\(scope.rule)' suppresses nothing; fix: remove the comment"
+                    )
+                )
+            }
+        }
+        return findings.sorted()
+    }
+}
+
+/// Finds the first syntax error (an unexpected or missing token) of a tree.
+final class FirstErrorFinder: SyntaxVisitor {
+    var first: AbsolutePosition?
+
+    static func position(in tree: SourceFileSyntax) -> AbsolutePosition {
+        let finder = FirstErrorFinder(viewMode: .all)
+        finder.walk(tree)
+        return finder.first ?? tree.positionAfterSkippingLeadingTrivia
+    }
+
+    private func note(_ position: AbsolutePosition) {
+        if first == nil || position < first! { first = position }
+    }
+
+    override func visit(_ node: UnexpectedNodesSyntax) -> SyntaxVisitorContinueKind {
+        note(node.positionAfterSkippingLeadingTrivia)
+        return .skipChildren
+    }
+
+    override func visit(_ token: TokenSyntax) -> SyntaxVisitorContinueKind {
+        if token.presence == .missing { note(token.positionAfterSkippingLeadingTrivia) }
+        return .skipChildren
+    }
+}

@@ -1,0 +1,362 @@
+import SwiftSyntax
+
+/// A finding before its position is turned into a line and column.
+struct RawFinding {
+    var rule: RuleID
+    var position: AbsolutePosition
+    var message: String
+}
+
+enum Messages {
+    static let rethrowFirst = "rethrow cancellation first (`catch let error as CancellationError { throw error }`)"
+
+    static let swallowedLoop =
+        "catch-all swallows CancellationError inside a loop that never checks for cancellation, so the loop keeps running after its task is cancelled (forever, if nothing else ends it); fix: \(rethrowFirst), or `try Task.checkCancellation()` in the loop"
+    static let trySleep =
+        "`try?` discards the CancellationError of this sleep and the code after it runs as if the whole delay had passed; fix: use `try await` and let cancellation propagate, or check `Task.isCancelled` right after the sleep"
+    static let tryCheckCancellation =
+        "`try? Task.checkCancellation()` discards the error it exists to throw, so it does nothing; fix: use `try Task.checkCancellation()`, or `if Task.isCancelled { … }` to clean up and leave"
+    static let fallbackValue =
+        "catch-all returns a fallback value when the task is cancelled, so cancellation looks like success or 'not found'; fix: \(rethrowFirst), or check `Task.isCancelled` before returning a fallback"
+    static let fallThrough =
+        "catch-all swallows CancellationError and execution falls through to more awaits as if nothing had happened; fix: \(rethrowFirst), or leave the scope when `Task.isCancelled`"
+    static let remapped =
+        "catch-all throws a different error in place of CancellationError, so callers can no longer recognise cancellation; fix: \(rethrowFirst) before wrapping other errors"
+    static let uncancellableLoop =
+        "endless loop in async code has no throwing await and no cancellation check, so cancelling its task cannot stop it; fix: add `try Task.checkCancellation()` to the body or loop `while !Task.isCancelled`"
+    static let unownedTask =
+        "the handle of this Task is discarded and its body loops forever, so nobody can ever cancel it; fix: keep the Task in a property and cancel it on shutdown, or run the loop in structured concurrency (a task group or the caller's own task)"
+}
+
+/// One pass over a file that evaluates every enabled rule.
+final class RuleVisitor: SyntaxVisitor {
+    let enabled: Set<RuleID>
+    var findings: [RawFinding] = []
+
+    init(enabled: Set<RuleID>) {
+        self.enabled = enabled
+        super.init(viewMode: .sourceAccurate)
+    }
+
+    private func report(_ rule: RuleID, at position: AbsolutePosition, _ message: String) {
+        guard enabled.contains(rule) else { return }
+        findings.append(RawFinding(rule: rule, position: position, message: message))
+    }
+
+    // MARK: Rules 1, 4, 5 — catch-alls
+
+    override func visit(_ node: DoStmtSyntax) -> SyntaxVisitorContinueKind {
+        guard !node.catchClauses.isEmpty,
+            enabled.contains(.swallowedCancellationLoop) || enabled.contains(.catchAllFallback)
+                || enabled.contains(.cancellationRemapped)
+        else { return .visitChildren }
+        guard SyntaxFacts.containsCancellableThrowingAwait(node.body) else { return .visitChildren }
+        for (index, clause) in node.catchClauses.enumerated() {
+            guard let catchAll = CatchAnalysis.catchAll(clause) else { continue }
+            checkCatchAll(clause, catchAll, index: index, in: node)
+            break
+        }
+        return .visitChildren
+    }
+
+    private func checkCatchAll(_ clause: CatchClauseSyntax, _ catchAll: CatchAllClause, index: Int, in doStmt: DoStmtSyntax) {
+        if CatchAnalysis.earlierClauseHandlesCancellation(doStmt.catchClauses, before: index) { return }
+        if SyntaxFacts.isInShutdownPath(doStmt) { return }
+        let facts = CatchAnalysis.analyze(handler: clause.body, errorName: catchAll.errorName)
+        if facts.checksCancellation || facts.errorEscapes || facts.reportsTestFailure { return }
+        let position = clause.catchKeyword.positionAfterSkippingLeadingTrivia
+        if facts.throwsDifferentError && !facts.rethrowsOriginal {
+            report(.cancellationRemapped, at: position, Messages.remapped)
+            return
+        }
+        if facts.canThrow { return }
+        // `do { try await Task.sleep(…) } catch { return }`: only the sleep can throw, so the catch-all
+        // catches exactly the cancellation, and leaving the scope is the right reaction to it.
+        if facts.leavesScope && SyntaxFacts.onlySleepsThrow(doStmt.body) { return }
+        // `AsyncIteratorProtocol.next()` ends the sequence with `nil` on cancellation by convention.
+        if facts.returnsFallbackValue && isInIteratorNext(doStmt) && returnsOnlyNil(clause.body) { return }
+
+        if let _ = endlessLoop(around: doStmt), !facts.leavesScope {
+            report(.swallowedCancellationLoop, at: position, Messages.swallowedLoop)
+            return
+        }
+        if facts.returnsFallbackValue {
+            report(.catchAllFallback, at: position, Messages.fallbackValue)
+            return
+        }
+        if !facts.leavesScope && !facts.continues, let item = doStmt.parent?.as(CodeBlockItemSyntax.self) {
+            switch continuation(after: item) {
+            case .awaits:
+                report(.catchAllFallback, at: position, Messages.fallThrough)
+            case .returnsValue:
+                report(.catchAllFallback, at: position, Messages.fallbackValue)
+            case .nothing:
+                break
+            }
+        }
+    }
+
+    private func isInIteratorNext(_ node: some SyntaxProtocol) -> Bool {
+        var current = node.parent
+        while let candidate = current {
+            if let function = candidate.as(FunctionDeclSyntax.self) { return function.name.text == "next" }
+            if candidate.is(ClosureExprSyntax.self) { return false }
+            current = candidate.parent
+        }
+        return false
+    }
+
+    private func returnsOnlyNil(_ body: CodeBlockSyntax) -> Bool {
+        !SyntaxFacts.contains(body) { node in
+            guard let returnStmt = node.as(ReturnStmtSyntax.self), let value = returnStmt.expression else {
+                return false
+            }
+            return !value.is(NilLiteralExprSyntax.self)
+        }
+    }
+
+    /// The nearest enclosing `while`/`repeat` loop (in the same function or closure) that would keep running
+    /// after cancellation: it neither awaits in its condition nor mentions cancellation.
+    private func endlessLoop(around node: some SyntaxProtocol) -> Syntax? {
+        var child = Syntax(node)
+        var current = node.parent
+        while let candidate = current {
+            if SyntaxFacts.isCodeBoundary(candidate) { return nil }
+            switch candidate.kind {
+            case .whileStmt:
+                let loop = candidate.as(WhileStmtSyntax.self)!
+                if loop.body.id == child.id {
+                    return SyntaxFacts.loopNoticesCancellation(candidate) ? nil : candidate
+                }
+            case .repeatStmt:
+                let loop = candidate.as(RepeatStmtSyntax.self)!
+                if loop.body.id == child.id {
+                    return SyntaxFacts.loopNoticesCancellation(candidate) ? nil : candidate
+                }
+            case .forStmt:
+                if candidate.as(ForStmtSyntax.self)!.awaitKeyword != nil { return nil }
+            default:
+                break
+            }
+            child = candidate
+            current = candidate.parent
+        }
+        return nil
+    }
+
+    private enum Continuation {
+        case awaits, returnsValue, nothing
+    }
+
+    /// What runs after `item` when it completes normally, up to the end of the enclosing function, closure or
+    /// loop body.
+    private func continuation(after item: CodeBlockItemSyntax) -> Continuation {
+        var item = item
+        while true {
+            for statement in SyntaxFacts.statementsAfter(item) {
+                if containsWorkAwait(statement) {
+                    return .awaits
+                }
+                if let returnStmt = statement.item.as(ReturnStmtSyntax.self) {
+                    return returnStmt.expression == nil ? .nothing : .returnsValue
+                }
+                if statement.item.is(ThrowStmtSyntax.self) { return .nothing }
+            }
+            // Climb out of `if`/`do`/`guard` blocks, but not out of loops, closures or functions.
+            guard let list = item.parent?.as(CodeBlockItemListSyntax.self),
+                let block = list.parent?.as(CodeBlockSyntax.self),
+                SyntaxFacts.loopOwning(list) == nil
+            else { return .nothing }
+            var ancestor = block.parent
+            var enclosingItem: CodeBlockItemSyntax?
+            while let node = ancestor {
+                if SyntaxFacts.isCodeBoundary(node) { return .nothing }
+                if let found = node.as(CodeBlockItemSyntax.self) {
+                    enclosingItem = found
+                    break
+                }
+                ancestor = node.parent
+            }
+            guard let next = enclosingItem else { return .nothing }
+            item = next
+        }
+    }
+
+    /// Whether a statement awaits real work: awaits of logging calls (`await logger.debug(…)`) and of
+    /// cleanup calls (`shutdown`, `close`, `disconnect`, …) do not count, since they are meant to run
+    /// whatever happened before.
+    private func containsWorkAwait(_ statement: CodeBlockItemSyntax) -> Bool {
+        SyntaxFacts.contains(statement) { node in
+            if let forStmt = node.as(ForStmtSyntax.self) { return forStmt.awaitKeyword != nil }
+            guard let awaitExpr = node.as(AwaitExprSyntax.self) else { return false }
+            var expression = awaitExpr.expression
+            if let tryExpr = expression.as(TryExprSyntax.self) { expression = tryExpr.expression }
+            guard let call = expression.as(FunctionCallExprSyntax.self) else { return true }
+            if CatchAnalysis.isLoggingCall(call) { return false }
+            if let base = SyntaxFacts.calleeBaseText(call), base.lowercased().contains("logger") { return false }
+            if let name = SyntaxFacts.calleeName(call), SyntaxFacts.nameHasWord(name, in: SyntaxFacts.cleanupWords) {
+                return false
+            }
+            return true
+        }
+    }
+
+    // MARK: Rules 2 and 3 — try?
+
+    override func visit(_ node: TryExprSyntax) -> SyntaxVisitorContinueKind {
+        guard let mark = node.questionOrExclamationMark, mark.tokenKind == .postfixQuestionMark else {
+            return .visitChildren
+        }
+        var expression = node.expression
+        var awaited = false
+        if let awaitExpr = expression.as(AwaitExprSyntax.self) {
+            expression = awaitExpr.expression
+            awaited = true
+        }
+        guard let call = expression.as(FunctionCallExprSyntax.self), let name = SyntaxFacts.calleeName(call) else {
+            return .visitChildren
+        }
+        if name == "checkCancellation" {
+            report(.tryCheckCancellation, at: node.positionAfterSkippingLeadingTrivia, Messages.tryCheckCancellation)
+        } else if awaited && name == "sleep" && enabled.contains(.trySleep) {
+            checkTrySleep(node)
+        }
+        return .visitChildren
+    }
+
+    /// Words (of camelCase identifiers) in the statement after a sleep that mark a watchdog or timer.
+    static let watchdogWords: Set<String> = [
+        "cancel", "close", "shutdown", "stop", "terminate", "fail", "timeout", "timed", "expire", "expired",
+        "finish", "deadline",
+    ]
+
+    private func checkTrySleep(_ node: TryExprSyntax) {
+        guard let item = SyntaxFacts.discardedStatement(node) else { return }
+        if SyntaxFacts.isInShutdownPath(node) { return }
+        let following = SyntaxFacts.statementsAfter(item)
+        guard let next = following.first else {
+            if loopContinuesAfter(item) {
+                report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
+            }
+            return
+        }
+        switch next.item.kind {
+        case .returnStmt, .throwStmt, .breakStmt:
+            return
+        case .continueStmt:
+            if let loop = enclosingLoop(of: item), loop.kind != .forStmt, !SyntaxFacts.loopNoticesCancellation(loop) {
+                report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
+            }
+            return
+        default:
+            break
+        }
+        // Checking cancellation (`guard !Task.isCancelled`) or cancelling something (`task.cancel()`) next.
+        if SyntaxFacts.mentionsCancellation(next) || isWatchdogAction(next) { return }
+        report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
+    }
+
+    /// Whether `item` is the last statement of the body of a `while`/`repeat` loop that keeps going after
+    /// cancellation.
+    private func loopContinuesAfter(_ item: CodeBlockItemSyntax) -> Bool {
+        guard let list = item.parent?.as(CodeBlockItemListSyntax.self), let loop = SyntaxFacts.loopOwning(list),
+            loop.kind != .forStmt
+        else { return false }
+        return !SyntaxFacts.loopNoticesCancellation(loop)
+    }
+
+    private func enclosingLoop(of node: some SyntaxProtocol) -> Syntax? {
+        var current = node.parent
+        while let candidate = current {
+            if SyntaxFacts.isCodeBoundary(candidate) { return nil }
+            switch candidate.kind {
+            case .whileStmt, .repeatStmt, .forStmt: return candidate
+            default: current = candidate.parent
+            }
+        }
+        return nil
+    }
+
+    private func isWatchdogAction(_ statement: CodeBlockItemSyntax) -> Bool {
+        for token in statement.tokens(viewMode: .sourceAccurate) {
+            guard case .identifier(let text) = token.tokenKind else { continue }
+            if SyntaxFacts.nameHasWord(text, in: Self.watchdogWords) { return true }
+        }
+        return false
+    }
+
+    // MARK: Rule 6 — uncancellable endless loops
+
+    override func visit(_ node: WhileStmtSyntax) -> SyntaxVisitorContinueKind {
+        checkEndlessLoop(Syntax(node), body: node.body, keyword: node.whileKeyword)
+        return .visitChildren
+    }
+
+    override func visit(_ node: RepeatStmtSyntax) -> SyntaxVisitorContinueKind {
+        checkEndlessLoop(Syntax(node), body: node.body, keyword: node.repeatKeyword)
+        return .visitChildren
+    }
+
+    private func checkEndlessLoop(_ loop: Syntax, body: CodeBlockSyntax, keyword: TokenSyntax) {
+        guard enabled.contains(.uncancellableLoop), SyntaxFacts.isLiterallyEndless(loop) else { return }
+        guard SyntaxFacts.isInAsyncContext(loop) else { return }
+        if SyntaxFacts.containsThrowingAwait(body) { return }
+        if SyntaxFacts.mentionsCancellationCheck(loop) { return }
+        if SyntaxFacts.canLeaveLoop(body, countTry: true) { return }
+        if SyntaxFacts.isInShutdownPath(loop) { return }
+        report(.uncancellableLoop, at: keyword.positionAfterSkippingLeadingTrivia, Messages.uncancellableLoop)
+    }
+
+    // MARK: Rule 7 — discarded Task with an endless loop
+
+    override func visit(_ node: FunctionCallExprSyntax) -> SyntaxVisitorContinueKind {
+        guard enabled.contains(.unownedEndlessTask) else { return .visitChildren }
+        let callee = node.calledExpression
+        let isTask: Bool
+        if let reference = callee.as(DeclReferenceExprSyntax.self) {
+            isTask = reference.baseName.text == "Task"
+        } else if let member = callee.as(MemberAccessExprSyntax.self),
+            let base = member.base?.as(DeclReferenceExprSyntax.self)
+        {
+            isTask = base.baseName.text == "Task" && member.declName.baseName.text == "detached"
+        } else if let specialized = callee.as(GenericSpecializationExprSyntax.self) {
+            isTask = specialized.expression.as(DeclReferenceExprSyntax.self)?.baseName.text == "Task"
+        } else {
+            isTask = false
+        }
+        guard isTask, SyntaxFacts.discardedStatement(node) != nil, !SyntaxFacts.isInShutdownPath(node) else {
+            return .visitChildren
+        }
+        let closure = node.trailingClosure ?? node.arguments.last?.expression.as(ClosureExprSyntax.self)
+        guard let closure else { return .visitChildren }
+        if closure.statements.contains(where: { isForeverLoop(Syntax($0.item)) }) {
+            report(.unownedEndlessTask, at: node.positionAfterSkippingLeadingTrivia, Messages.unownedTask)
+        }
+        return .visitChildren
+    }
+
+    /// A loop that only ends through cancellation or never: `while true`, `while !Task.isCancelled`,
+    /// `repeat { } while true`, with no `return`/`break`/`throw` out of it.
+    private func isForeverLoop(_ statement: Syntax) -> Bool {
+        if let doStmt = statement.as(DoStmtSyntax.self) {
+            return doStmt.body.statements.contains(where: { isForeverLoop(Syntax($0.item)) })
+        }
+        let body: CodeBlockSyntax
+        if let whileStmt = statement.as(WhileStmtSyntax.self) {
+            guard SyntaxFacts.isLiterallyEndless(statement) || isOnlyCancellationCondition(whileStmt.conditions)
+            else { return false }
+            body = whileStmt.body
+        } else if let repeatStmt = statement.as(RepeatStmtSyntax.self) {
+            guard SyntaxFacts.isLiterallyEndless(statement) else { return false }
+            body = repeatStmt.body
+        } else {
+            return false
+        }
+        return !SyntaxFacts.canLeaveLoop(body, countTry: false)
+    }
+
+    private func isOnlyCancellationCondition(_ conditions: ConditionElementListSyntax) -> Bool {
+        let text = conditions.trimmedDescription.filter { !$0.isWhitespace }
+        return text == "!Task.isCancelled"
+    }
+}

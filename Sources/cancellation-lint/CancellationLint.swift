@@ -1,0 +1,163 @@
+public import ArgumentParser
+import CancellationLintRules
+import Foundation
+
+/// The `cancellation-lint` command: finds code that swallows task cancellation.
+@main
+struct CancellationLint: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancellation-lint",
+        abstract: "Find Swift code that swallows task cancellation before it hangs a shutdown.",
+        discussion: """
+            Lints the given Swift files and folders (default: the current directory), skipping build folders \
+            (.build, hidden folders, DerivedData, Pods, node_modules, build).
+
+            Exit status: 0 when clean, 1 when there are error findings (or any findings with --strict), \
+            2 on a usage, configuration or I/O error.
+            """,
+        version: "0.1.0"
+    )
+
+    @Argument(help: "Swift files or folders to lint.", completion: .file())
+    var paths: [String] = []
+
+    @Option(help: "Output format: text, json or sarif.")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Treat warnings like errors for the exit status.")
+    var strict = false
+
+    @Option(help: "Configuration file (default: ./\(LintConfiguration.defaultFileName) when present).")
+    var config: String?
+
+    @Option(name: .customLong("enable"), help: "Enable a rule, including opt-in rules (repeatable).")
+    var enabledRules: [RuleID] = []
+
+    @Option(name: .customLong("disable"), help: "Disable a rule (repeatable).")
+    var disabledRules: [RuleID] = []
+
+    @Flag(help: "List the rules and exit.")
+    var listRules = false
+
+    @Flag(help: "Do not print the summary line to standard error.")
+    var quiet = false
+
+    /// Runs the command, mapping usage errors to exit status 2.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            if exitCode(for: error) == .success {
+                Self.exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(2)
+        }
+    }
+
+    func run() async throws {
+        if listRules {
+            for rule in RuleID.allCases {
+                let descriptor = rule.descriptor
+                let tag = descriptor.isOptIn ? " (opt-in)" : ""
+                print("\(rule.rawValue) [\(descriptor.severity.rawValue)]\(tag): \(descriptor.summary)")
+            }
+            return
+        }
+        var configuration: LintConfiguration
+        let configBase: String
+        do {
+            (configuration, configBase) = try loadConfiguration()
+        } catch {
+            Self.printError(error.message)
+            throw ExitCode(2)
+        }
+        for rule in enabledRules {
+            configuration.disabledRules.remove(rule)
+            configuration.optInRules.insert(rule)
+        }
+        configuration.disabledRules.formUnion(disabledRules)
+
+        let collector = FileCollector(configuration: configuration, configBase: configBase)
+        let collected = collector.collect(paths.isEmpty ? ["."] : paths)
+        let linter = SourceLinter(configuration: configuration)
+        let results = await LintRunner.lint(files: collected.files, with: linter)
+
+        var ioErrors = collected.errors
+        ioErrors.append(contentsOf: results.errors)
+        let findings = results.findings.sorted()
+
+        let output: String
+        switch format {
+        case .text: output = TextReporter.render(findings)
+        case .json: output = try JSONReporter.render(findings, fileCount: collected.files.count)
+        case .sarif: output = try SARIFReporter.render(findings)
+        }
+        if !output.isEmpty {
+            FileHandle.standardOutput.write(Data(output.utf8))
+        }
+        for error in ioErrors.sorted() {
+            Self.printError(error)
+        }
+        if !quiet {
+            let errors = findings.filter { $0.severity == .error }.count
+            let summary =
+                "cancellation-lint: \(findings.count) finding\(findings.count == 1 ? "" : "s") (\(errors) error\(errors == 1 ? "" : "s")) in \(collected.files.count) file\(collected.files.count == 1 ? "" : "s")\n"
+            FileHandle.standardError.write(Data(summary.utf8))
+        }
+        if !ioErrors.isEmpty { throw ExitCode(2) }
+        if findings.contains(where: { $0.severity == .error }) || (strict && !findings.isEmpty) {
+            throw ExitCode(1)
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    private func loadConfiguration() throws(ToolError) -> (LintConfiguration, String) {
+        let fileManager = FileManager.default
+        let path: String
+        if let config {
+            path = config
+        } else {
+            let defaultPath = LintConfiguration.defaultFileName
+            guard fileManager.fileExists(atPath: defaultPath) else {
+                return (LintConfiguration(), fileManager.currentDirectoryPath)
+            }
+            path = defaultPath
+        }
+        guard let data = fileManager.contents(atPath: path) else {
+            throw ToolError(message: "cannot read configuration file '\(path)'")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ToolError(message: "configuration file '\(path)' is not valid UTF-8")
+        }
+        do {
+            let configuration = try LintConfiguration.parse(text)
+            let absolute = FileCollector.absolute(path)
+            let base = (absolute as NSString).deletingLastPathComponent
+            return (configuration, base)
+        } catch {
+            throw ToolError(message: "invalid configuration file '\(path)': \(error.description)")
+        }
+    }
+}
+
+struct ToolError: Error {
+    var message: String
+}
+
+/// The `--format` values.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, sarif
+}
+
+extension RuleID: ExpressibleByArgument {}

@@ -1,0 +1,31 @@
+// Fixture for try-check-cancellation.
+
+func positiveSync() {
+    try? Task.checkCancellation()  // EXPECT: try-check-cancellation
+    work()
+}
+
+func positiveAsync() async {
+    for item in items {
+        try? Task.checkCancellation()  // EXPECT: try-check-cancellation
+        await process(item)
+    }
+}
+
+func positiveDiscarded() {
+    _ = try? Task.checkCancellation()  // EXPECT: try-check-cancellation
+}
+
+// MARK: - Must not flag
+
+func negativeTry() throws {
+    try Task.checkCancellation()
+}
+
+func negativeIsCancelled() {
+    if Task.isCancelled { return }
+}
+
+func negativeOtherTryQuestion() {
+    try? validate()
+}

@@ -1,0 +1,19 @@
+struct Worker {
+    func run() async {
+        while true {
+            do {
+                try await step()
+            } catch {
+                print("step failed: \(error)")
+            }
+        }
+    }
+
+    func pause() async {
+        try? await Task.sleep(for: .seconds(1))
+        await step2()
+    }
+
+    func step() async throws {}
+    func step2() async {}
+}
