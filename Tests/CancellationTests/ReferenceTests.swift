@@ -87,8 +87,8 @@ struct ReferenceTests {
         let bad = Task { () async -> String in
             do {
                 try await clock.sleep(for: .seconds(100))
-            } catch {
-                // swallowed
+            } catch {  // cancellation-lint:disable:this catch-all-fallback
+                // swallowed, on purpose: this is the reference's bad_worker
             }
             return "carried on as if nothing happened"
         }
