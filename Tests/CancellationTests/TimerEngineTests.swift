@@ -14,7 +14,7 @@ struct TimerEngineTests {
             switch Int.random(in: 0..<3, using: &generator) {
             case 0, 1:
                 let deadline = Duration.milliseconds(Int64.random(in: 0...1_000, using: &generator))
-                let entry = TimerEntry(deadline: deadline, latest: deadline + .milliseconds(Int64.random(in: 0...5, using: &generator)), action: {})
+                let entry = TimerEntry(deadline: deadline, latest: deadline + .milliseconds(Int64.random(in: 0...5, using: &generator)), action: { _ in })
                 heap.insert(entry)
                 live.append(entry)
             default:
@@ -33,7 +33,7 @@ struct TimerEngineTests {
             #expect(entry.index == nil)
             previous = entry.latest
         }
-        let strangerRemoved = heap.remove(TimerEntry(deadline: .zero, latest: .zero, action: {}))
+        let strangerRemoved = heap.remove(TimerEntry(deadline: .zero, latest: .zero, action: { _ in }))
         #expect(!strangerRemoved)
     }
 
@@ -65,7 +65,7 @@ struct TimerEngineTests {
                     for index in 0..<500 {
                         let id = worker * 1_000 + index
                         let deadline = clock.now.advanced(by: .microseconds(Int64.random(in: 0...3_000, using: &generator)))
-                        let entry = engine.schedule(at: deadline, tolerance: nil) {
+                        let entry = engine.schedule(at: deadline, tolerance: nil) { _ in
                             outcomes.fired(id, early: clock.now < deadline)
                         }
                         if Bool.random(using: &generator) {

@@ -1,6 +1,7 @@
 extension CancelScope {
     /// Runs the scope and turns its own cancellation into an error: ``TimeoutError`` for an expired
     /// deadline, ``ScopeCancelledError`` for an explicit ``cancel(reason:)``.
+    @inlinable
     func runThrowing<Value>(
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
@@ -9,6 +10,7 @@ extension CancelScope {
     }
 
     /// Runs the scope and turns its own cancellation into `nil`.
+    @inlinable
     func runMovingOn<Value>(
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
@@ -24,12 +26,13 @@ extension CancelScope {
 
 extension ScopeCore {
     /// The value of a completed outcome, or the error that stands for the scope's own cancellation.
+    @inlinable
     func value<Value>(of outcome: sending Outcome<Value>) throws -> sending Value {
         switch consume outcome {
         case .completed(let value):
             return value
-        case .cancelledByScope(let cancellation):
-            throw error(for: cancellation)
+        case .cancelledByScope(let error):
+            throw error
         }
     }
 

@@ -31,10 +31,12 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     public var location: ScopeLocation { core.location }
 
     /// The scope's machinery, which does not depend on the clock's type.
+    @usableFromInline
     let core: ScopeCore
     /// The clock and the scope's start on it, for converting instants to offsets.
     private let adapter: ClockAdapter<C>
 
+    @usableFromInline
     init(clock: C, start: C.Instant? = nil, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
         let start = start ?? clock.now
         let adapter = ClockAdapter(clock: clock, start: start)
@@ -48,6 +50,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         )
     }
 
+    @usableFromInline
     convenience init(clock: C, timeout: Duration, tolerance: Duration?, location: ScopeLocation) {
         let now = clock.now
         self.init(clock: clock, start: now, deadline: now.deadline(after: timeout), tolerance: tolerance, location: location)
@@ -110,6 +113,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     public var remaining: Duration? { core.remaining }
 
     /// Runs `operation` in a child task under this scope and waits for it.
+    @inlinable
     func run<Value>(
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
@@ -120,6 +124,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 
 /// The machinery of a cancel scope, the same code for every clock: its state, its timers, the task
 /// running its operation, and how the operation's ending is classified.
+@usableFromInline
 final class ScopeCore: Sendable {
     let clock: any ScopeClock
     let tolerance: Duration?
@@ -128,10 +133,21 @@ final class ScopeCore: Sendable {
 
     private struct Storage {
         var machine: CancelScopeStateMachine
-        var timers: [UInt64: TimerRegistration] = [:]
-        var nextTimerID: UInt64 = 0
-        /// The timer armed for the current deadline, which a reschedule stops.
-        var deadlineTimerID: UInt64?
+        /// The timer armed for the current deadline, which a reschedule replaces.
+        var deadlineTimer: TimerRegistration?
+        /// Other timers — the uncooperative-operation report, and replaced timers that run as sleeping
+        /// tasks — which `finish` stops and waits for.
+        var otherTimers: [TimerRegistration] = []
+
+        /// Takes the current deadline timer out, keeping it for `finish` if it is a task to wait for.
+        mutating func retireDeadlineTimer() -> TimerRegistration? {
+            guard let timer = deadlineTimer else { return nil }
+            deadlineTimer = nil
+            if !timer.isEngineTimer {
+                otherTimers.append(timer)
+            }
+            return timer
+        }
     }
 
     private let storage: Mutex<Storage>
@@ -154,17 +170,10 @@ final class ScopeCore: Sendable {
     func reschedule(to deadline: Duration?) {
         let now = clock.now()
         let (action, previousTimer) = storage.withTrackedLock { storage in
-            let action = storage.machine.setDeadline(deadline, now: now)
-            // The previous deadline's timer stays registered until its task ends, so `finish` can still
-            // wait for it; it is stopped here so it does not linger until its old deadline.
-            let previous = storage.deadlineTimerID.flatMap { storage.timers[$0] }
-            if let id = storage.deadlineTimerID, previous?.isEngineTimer == true {
-                // An engine timer that is cancelled never reports back, so forget it here.
-                storage.timers[id] = nil
-            }
-            storage.deadlineTimerID = nil
-            return (action, previous)
+            (storage.machine.setDeadline(deadline, now: now), storage.retireDeadlineTimer())
         }
+        // Stopped now so it does not linger until its old deadline (a stale one that fires anyway is
+        // ignored: its generation is old).
         previousTimer?.cancel()
         perform(action)
     }
@@ -197,25 +206,26 @@ final class ScopeCore: Sendable {
     // MARK: Running the scope
 
     /// How a scope's block ended, when it did not throw.
+    @usableFromInline
     enum Outcome<Value> {
         /// The block returned a value (possibly after the scope was cancelled).
         case completed(Value)
-        /// The block ended by the scope's own cancellation.
-        case cancelledByScope(CancelScopeStateMachine.Cancellation)
+        /// The block ended by the scope's own cancellation; the error is what a throwing scope throws for
+        /// it (``TimeoutError`` or ``ScopeCancelledError``).
+        case cancelledByScope(any Error)
     }
 
     /// Runs `operation(argument)` in a child task under this scope and waits for it.
     ///
     /// Throws the operation's error unless it is a `CancellationError` caused by the scope's own
     /// cancellation while the caller is not cancelled, in which case the outcome is `cancelledByScope`.
+    @inlinable
     func run<Value, Argument: Sendable>(
         isolation: isolated (any Actor)?,
         argument: Argument,
         operation: (Argument) async throws -> sending Value
     ) async throws -> sending Outcome<Value> {
-        begin()
-
-        let link = ScopeLink(.scope(self), parent: ScopeLink.current)
+        let link = begin()
         let result = await withoutActuallyEscaping(operation) { operation in
             // Sound: the closure is called exactly once, by the child task below, on `actor` (the caller's
             // isolation), while this task is suspended awaiting that child; the child's start and completion
@@ -241,16 +251,15 @@ final class ScopeCore: Sendable {
     }
 
     /// The body of the scope's child task: the operation, on the caller's isolation, under the scope.
-    private func runOperation<Value, Argument: Sendable>(
+    @inlinable
+    func runOperation<Value, Argument: Sendable>(
         link: ScopeLink,
         isolation actor: (any Actor)?,
         argument: Argument,
         operation box: UncheckedSendableBox<(Argument) async throws -> sending Value>
     ) async -> UncheckedSendableBox<Result<Value, any Error>> {
-        await ScopeLink.$current.withValue(link) {
-            withUnsafeCurrentTask { task in
-                if let task { attach(task) }
-            }
+        await ScopeLink.storage.withValue(link) {
+            attachCurrentTask()
             defer { detach() }
             do {
                 if let actor {
@@ -268,6 +277,7 @@ final class ScopeCore: Sendable {
     ///
     /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
     ///   cancellation while the caller is not cancelled.
+    @inlinable
     func outcome<Value>(
         of result: sending Result<Value, any Error>,
         callerIsCancelled: Bool
@@ -276,28 +286,43 @@ final class ScopeCore: Sendable {
         case .success(let value):
             return .completed(value)
         case .failure(let error):
-            if error is CancellationError, !callerIsCancelled, let cancellation = takeCaughtCancellation() {
-                return .cancelledByScope(cancellation)
+            if error is CancellationError, !callerIsCancelled, let caught = takeCaughtCancellation() {
+                return .cancelledByScope(caught)
             }
             throw error
         }
     }
 
     /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
-    func begin() {
+    /// Returns the link the scope's child task binds as the innermost scope.
+    @usableFromInline
+    func begin() -> ScopeLink {
         let now = clock.now()
         let action = storage.withTrackedLock { $0.machine.begin(now: now) }
         perform(action)
+        return ScopeLink(.scope(self), parent: ScopeLink.current)
+    }
+
+    /// Records the current task (the scope's child) so the scope can cancel it.
+    @usableFromInline
+    func attachCurrentTask() {
+        withUnsafeCurrentTask { task in
+            if let task { attach(task) }
+        }
     }
 
     // MARK: Internals
 
-    func takeCaughtCancellation() -> CancelScopeStateMachine.Cancellation? {
-        storage.withTrackedLock { storage in
+    /// If the scope was cancelled, marks its cancellation caught and returns the error a throwing scope
+    /// throws for it.
+    @usableFromInline
+    func takeCaughtCancellation() -> (any Error)? {
+        let cancellation = storage.withTrackedLock { storage -> CancelScopeStateMachine.Cancellation? in
             guard let cancellation = storage.machine.cancellation else { return nil }
             storage.machine.markCaught()
             return cancellation
         }
+        return cancellation.map(error(for:))
     }
 
     func perform(_ action: CancelScopeStateMachine.DeadlineAction) {
@@ -305,11 +330,7 @@ final class ScopeCore: Sendable {
         case .none:
             break
         case .arm(let deadline, let generation):
-            arm(at: deadline, isDeadlineTimer: true) { scope in
-                let now = scope.clock.now()
-                let next = scope.storage.withTrackedLock { $0.machine.timerFired(generation: generation, now: now) }
-                scope.perform(next)
-            }
+            armDeadlineTimer(at: deadline, generation: generation)
         case .cancel:
             cancelOperationTask()
             armGraceTimer()
@@ -318,29 +339,23 @@ final class ScopeCore: Sendable {
 
     /// Arms a timer that calls `action` with this scope, and keeps the registration until it finishes so
     /// that the scope can stop and await it when it ends.
-    private func arm(
-        at deadline: Duration,
-        isDeadlineTimer: Bool = false,
-        _ action: @escaping @Sendable (ScopeCore) -> Void
-    ) {
-        storage.withTrackedLock { storage in
-            guard storage.machine.phase == .running else { return }
-            let id = storage.nextTimerID
-            storage.nextTimerID &+= 1
-            if isDeadlineTimer {
-                storage.deadlineTimerID = id
+    /// Arms the timer for the current deadline, replacing any other.
+    private func armDeadlineTimer(at deadline: Duration, generation: UInt64) {
+        let stale = storage.withTrackedLock { storage -> TimerRegistration? in
+            guard storage.machine.phase == .running else { return nil }
+            let stale = storage.retireDeadlineTimer()
+            storage.deadlineTimer = clock.arm(at: deadline, tolerance: tolerance) { [self] fired in
+                if fired { deadlineTimerFired(generation: generation) }
             }
-            storage.timers[id] = clock.arm(at: deadline, tolerance: tolerance) {
-                [self] fired in
-                if fired { action(self) }
-                self.storage.withTrackedLock { storage in
-                    storage.timers[id] = nil
-                    if storage.deadlineTimerID == id {
-                        storage.deadlineTimerID = nil
-                    }
-                }
-            }
+            return stale
         }
+        stale?.cancel()
+    }
+
+    private func deadlineTimerFired(generation: UInt64) {
+        let now = clock.now()
+        let next = storage.withTrackedLock { $0.machine.timerFired(generation: generation, now: now) }
+        perform(next)
     }
 
     /// After the scope's own cancellation, arms the timer that reports an operation ignoring it.
@@ -348,9 +363,11 @@ final class ScopeCore: Sendable {
         guard let gracePeriod = diagnostics.gracePeriod, gracePeriod > .zero, gracePeriod < longestArmableDuration else {
             return
         }
-        guard let cancelledAt = storage.withTrackedLock({ $0.machine.cancellation?.at }) else { return }
-        arm(at: cancelledAt + gracePeriod) { scope in
-            scope.reportIfUncooperative()
+        storage.withTrackedLock { storage in
+            guard storage.machine.phase == .running, let cancelledAt = storage.machine.cancellation?.at else { return }
+            storage.otherTimers.append(clock.arm(at: cancelledAt + gracePeriod, tolerance: tolerance) { [self] fired in
+                if fired { reportIfUncooperative() }
+            })
         }
     }
 
@@ -374,6 +391,7 @@ final class ScopeCore: Sendable {
         }
     }
 
+    @usableFromInline
     func detach() {
         operationTask.withTrackedLock { $0 = nil }
     }
@@ -384,24 +402,32 @@ final class ScopeCore: Sendable {
         operationTask.withTrackedLock { $0?.task.cancel() }
     }
 
+    @usableFromInline
     func callerCancelled() {
         storage.withTrackedLock { $0.machine.callerCancelled() }
     }
 
     /// Ends the scope: no timer may act on it any more, and every timer it armed has finished when this
     /// returns.
+    @usableFromInline
     func finish() async {
-        let (timers, report) = storage.withTrackedLock { storage in
+        let (deadlineTimer, otherTimers, report) = storage.withTrackedLock { storage in
             storage.machine.finish()
-            let timers = Array(storage.timers.values)
-            storage.timers.removeAll()
+            defer {
+                storage.deadlineTimer = nil
+                storage.otherTimers = []
+            }
             let report = storage.machine.reportedUncooperative ? storage.machine.cancellation : nil
-            return (timers, report)
+            return (storage.deadlineTimer, storage.otherTimers, report)
         }
-        for timer in timers {
+        deadlineTimer?.cancel()
+        for timer in otherTimers {
             timer.cancel()
         }
-        for timer in timers {
+        if let deadlineTimer, !deadlineTimer.isEngineTimer {
+            await deadlineTimer.waitUntilFinished()
+        }
+        for timer in otherTimers where !timer.isEngineTimer {
             await timer.waitUntilFinished()
         }
         if let report {

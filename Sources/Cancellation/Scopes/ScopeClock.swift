@@ -17,6 +17,31 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
     let clock: C
     let start: C.Instant
 
+    #if canImport(Glibc)
+    /// The scope's start on the clock of a shared timer engine, worked out once per scope so that arming a
+    /// timer needs no dynamic casts.
+    private enum EngineStart {
+        case continuous(ContinuousClock.Instant)
+        case suspending(SuspendingClock.Instant)
+    }
+
+    private let engineStart: EngineStart?
+    #endif
+
+    init(clock: C, start: C.Instant) {
+        self.clock = clock
+        self.start = start
+        #if canImport(Glibc)
+        if C.self == ContinuousClock.self, let start = start as? ContinuousClock.Instant {
+            engineStart = .continuous(start)
+        } else if C.self == SuspendingClock.self, let start = start as? SuspendingClock.Instant {
+            engineStart = .suspending(start)
+        } else {
+            engineStart = nil
+        }
+        #endif
+    }
+
     func now() -> Duration {
         start.duration(to: clock.now)
     }
@@ -30,7 +55,19 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
     }
 
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerRegistration {
-        DeadlineScheduler.schedule(on: clock, at: instant(at: offset), tolerance: tolerance, action: action)
+        #if canImport(Glibc)
+        switch engineStart {
+        case .continuous(let start):
+            let deadline = start.advanced(by: offset)
+            return TimerRegistration(entry: TimerEngine<ContinuousClock>.shared.schedule(at: deadline, tolerance: tolerance, action: action))
+        case .suspending(let start):
+            let deadline = start.advanced(by: offset)
+            return TimerRegistration(entry: TimerEngine<SuspendingClock>.shared.schedule(at: deadline, tolerance: tolerance, action: action))
+        case nil:
+            break
+        }
+        #endif
+        return DeadlineScheduler.schedule(on: clock, at: instant(at: offset), tolerance: tolerance, action: action)
     }
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {

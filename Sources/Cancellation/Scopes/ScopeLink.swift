@@ -14,6 +14,7 @@ protocol ScopeRecord: AnyObject, Sendable {
 ///
 /// A shield link is a barrier: nothing outside a shield can cancel the code inside it, so walks over the
 /// chain (effective deadline, cancellation reason) stop there.
+@usableFromInline
 final class ScopeLink: Sendable {
     enum Kind: Sendable {
         case scope(any ScopeRecord)
@@ -28,8 +29,12 @@ final class ScopeLink: Sendable {
         self.parent = parent
     }
 
+    /// The task-local innermost scope, bound by each scope for its child task.
+    @usableFromInline
+    static let storage = TaskLocal<ScopeLink?>(wrappedValue: nil)
+
     /// The innermost scope of the current task.
-    @TaskLocal static var current: ScopeLink?
+    static var current: ScopeLink? { storage.get() }
 
     /// The scopes that can cancel the current task, innermost first, up to the nearest shield.
     var activeRecords: [any ScopeRecord] {

@@ -31,6 +31,7 @@
 /// - Returns: The operation's value, or `nil` when the scope's own cancellation ended it.
 /// - Throws: `CancellationError` when the calling task was cancelled and the operation ended by
 ///   cancellation; otherwise whatever the operation threw.
+@inlinable
 public func withCancelScope<Value, C: Clock>(
     deadline: C.Instant? = nil,
     tolerance: Duration? = nil,
@@ -58,6 +59,7 @@ public func withCancelScope<Value, C: Clock>(
 /// - Returns: The operation's value, or `nil` when the scope's own cancellation ended it.
 /// - Throws: `CancellationError` when the calling task was cancelled and the operation ended by
 ///   cancellation; otherwise whatever the operation threw.
+@inlinable
 public func withCancelScope<Value>(
     deadline: ContinuousClock.Instant? = nil,
     tolerance: Duration? = nil,

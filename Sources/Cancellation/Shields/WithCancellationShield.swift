@@ -44,7 +44,7 @@ public func withCancellationShield<Value, Failure: Error>(
         // An unstructured task does not inherit the caller's cancellation, but does inherit its task-local
         // values and priority; awaiting its value does not forward the caller's cancellation to it.
         let task = Task {
-            await ScopeLink.$current.withValue(link) {
+            await ScopeLink.storage.withValue(link) {
                 await runIsolatedCapturingResult(actor, box.value)
             }
         }

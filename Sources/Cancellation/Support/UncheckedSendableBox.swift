@@ -8,9 +8,16 @@
 ///
 /// - Warning: This type is an escape hatch from the concurrency checker. Do not use it for values that two
 ///   tasks can reach at the same time.
+@usableFromInline
 struct UncheckedSendableBox<Value>: @unchecked Sendable {
     // Sound only under the hand-over discipline described above; see each use site.
+    @usableFromInline
     var value: Value
+
+    @inlinable
+    init(value: consuming Value) {
+        self.value = value
+    }
 }
 
 /// Runs `operation` on `isolation`, so a non-`Sendable` closure made in an actor-isolated context runs on
@@ -20,7 +27,7 @@ struct UncheckedSendableBox<Value>: @unchecked Sendable {
 ///   - isolation: The actor the operation belongs to, or `nil` for non-isolated code.
 ///   - operation: The caller's operation.
 /// - Returns: The operation's result, boxed so it can leave the child task.
-@inline(__always)
+@inlinable
 func runIsolated<Value, Argument: Sendable>(
     _ isolation: isolated (any Actor)?,
     _ argument: Argument,

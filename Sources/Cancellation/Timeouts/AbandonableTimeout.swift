@@ -176,8 +176,7 @@ extension ScopeCore {
         onLateOutcome: @escaping @Sendable (Result<Value, any Error>) -> Void,
         operation: sending @escaping @isolated(any) () async throws -> Value
     ) async throws -> Value {
-        begin()
-        let link = ScopeLink(.scope(self), parent: ScopeLink.current)
+        let link = begin()
         let rendezvous = AbandonableRendezvous<Value>()
         let timers = AbandonTimers()
         let grace = max(.zero, gracePeriod)
@@ -185,7 +184,7 @@ extension ScopeCore {
         // An unstructured task, so it can be left behind; it inherits task-local values and priority, but
         // not the caller's cancellation, which the handler below forwards.
         let task = Task { [self] in
-            let result: Result<Value, any Error> = await ScopeLink.$current.withValue(link) {
+            let result: Result<Value, any Error> = await ScopeLink.storage.withValue(link) {
                 withUnsafeCurrentTask { task in
                     if let task { self.attach(task) }
                 }
@@ -233,8 +232,8 @@ extension ScopeCore {
             if callerIsCancelled {
                 throw CancellationError()
             }
-            if let cancellation = takeCaughtCancellation() {
-                throw error(for: cancellation)
+            if let caught = takeCaughtCancellation() {
+                throw caught
             }
             throw CancellationError()
         }

@@ -54,6 +54,7 @@
 /// - Throws: ``TimeoutError`` when the deadline expired and the operation ended by cancellation;
 ///   `CancellationError` when the calling task was cancelled and the operation ended by cancellation;
 ///   otherwise whatever the operation threw.
+@inlinable
 public func withTimeout<Value, C: Clock>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
@@ -83,6 +84,7 @@ public func withTimeout<Value, C: Clock>(
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError`` when the deadline expired and the operation ended by cancellation;
 ///   `CancellationError` when the calling task was cancelled; otherwise whatever the operation threw.
+@inlinable
 public func withTimeout<Value>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
@@ -115,6 +117,7 @@ public func withTimeout<Value>(
 /// - Throws: ``TimeoutError`` when the deadline expired and the operation ended by cancellation;
 ///   ``ScopeCancelledError`` when the scope was cancelled explicitly and the operation ended by it;
 ///   `CancellationError` when the calling task was cancelled; otherwise whatever the operation threw.
+@inlinable
 public func withTimeout<Value, C: Clock>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
@@ -142,6 +145,7 @@ public func withTimeout<Value, C: Clock>(
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, ``ScopeCancelledError``, `CancellationError`, or the operation's own error.
+@inlinable
 public func withTimeout<Value>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
@@ -173,6 +177,7 @@ public func withTimeout<Value>(
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError`` when the deadline passed and the operation ended by cancellation;
 ///   `CancellationError` when the calling task was cancelled; otherwise whatever the operation threw.
+@inlinable
 public func withTimeout<Value, C: Clock>(
     at deadline: C.Instant,
     tolerance: Duration? = nil,
@@ -200,6 +205,7 @@ public func withTimeout<Value, C: Clock>(
 ///   - operation: The work to run.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, `CancellationError`, or the operation's own error.
+@inlinable
 public func withTimeout<Value>(
     at deadline: ContinuousClock.Instant,
     tolerance: Duration? = nil,
@@ -226,6 +232,7 @@ public func withTimeout<Value>(
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, ``ScopeCancelledError``, `CancellationError`, or the operation's own error.
+@inlinable
 public func withTimeout<Value, C: Clock>(
     at deadline: C.Instant,
     tolerance: Duration? = nil,
@@ -251,6 +258,7 @@ public func withTimeout<Value, C: Clock>(
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, ``ScopeCancelledError``, `CancellationError`, or the operation's own error.
+@inlinable
 public func withTimeout<Value>(
     at deadline: ContinuousClock.Instant,
     tolerance: Duration? = nil,

@@ -22,6 +22,7 @@
 /// - Returns: The operation's value, or `nil` when the deadline expired and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled and the operation ended by
 ///   cancellation; otherwise whatever the operation threw.
+@inlinable
 public func withTimeoutOrNil<Value, C: Clock>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
@@ -49,6 +50,7 @@ public func withTimeoutOrNil<Value, C: Clock>(
 ///   - operation: The work to run under the time limit.
 /// - Returns: The operation's value, or `nil` when the deadline expired and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled; otherwise the operation's error.
+@inlinable
 public func withTimeoutOrNil<Value>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
@@ -74,6 +76,7 @@ public func withTimeoutOrNil<Value>(
 ///   - operation: The work to run.
 /// - Returns: The operation's value, or `nil` when the deadline passed and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled; otherwise the operation's error.
+@inlinable
 public func withTimeoutOrNil<Value, C: Clock>(
     at deadline: C.Instant,
     tolerance: Duration? = nil,
@@ -99,6 +102,7 @@ public func withTimeoutOrNil<Value, C: Clock>(
 ///   - operation: The work to run.
 /// - Returns: The operation's value, or `nil` when the deadline passed and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled; otherwise the operation's error.
+@inlinable
 public func withTimeoutOrNil<Value>(
     at deadline: ContinuousClock.Instant,
     tolerance: Duration? = nil,

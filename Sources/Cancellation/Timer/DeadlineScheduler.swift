@@ -5,7 +5,7 @@ struct TimerRegistration: Sendable {
         case sleepingTask(Task<Void, Never>)
         #if canImport(Glibc)
         /// An entry in the shared engine of a continuous or suspending clock.
-        case engine(TimerEntry, cancel: @Sendable (TimerEntry) -> Bool)
+        case engine(TimerEntry)
         #endif
     }
 
@@ -16,8 +16,8 @@ struct TimerRegistration: Sendable {
     }
 
     #if canImport(Glibc)
-    fileprivate init(entry: TimerEntry, cancel: @escaping @Sendable (TimerEntry) -> Bool) {
-        kind = .engine(entry, cancel: cancel)
+    init(entry: TimerEntry) {
+        kind = .engine(entry)
     }
     #endif
 
@@ -28,10 +28,9 @@ struct TimerRegistration: Sendable {
         case .sleepingTask(let task):
             task.cancel()
         #if canImport(Glibc)
-        case .engine(let entry, let cancel):
-            if !cancel(entry) {
-                // It fired: its action ran (or is running) on the engine thread and reported itself done.
-            }
+        case .engine(let entry):
+            // `false` means it fired: its action ran, or is running, on the engine thread.
+            _ = entry.owner?.cancel(entry)
         #endif
         }
     }
@@ -44,8 +43,8 @@ struct TimerRegistration: Sendable {
             task.cancel()
             return true
         #if canImport(Glibc)
-        case .engine(let entry, let cancel):
-            return cancel(entry)
+        case .engine(let entry):
+            return entry.owner?.cancel(entry) ?? false
         #endif
         }
     }
@@ -99,14 +98,10 @@ enum DeadlineScheduler {
     ) -> TimerRegistration where C.Duration == Duration {
         #if canImport(Glibc)
         if let continuousDeadline = deadline as? ContinuousClock.Instant, C.self == ContinuousClock.self {
-            let engine = TimerEngine<ContinuousClock>.shared
-            let entry = engine.schedule(at: continuousDeadline, tolerance: tolerance) { action(true) }
-            return TimerRegistration(entry: entry) { engine.cancel($0) }
+            return TimerRegistration(entry: TimerEngine<ContinuousClock>.shared.schedule(at: continuousDeadline, tolerance: tolerance, action: action))
         }
         if let suspendingDeadline = deadline as? SuspendingClock.Instant, C.self == SuspendingClock.self {
-            let engine = TimerEngine<SuspendingClock>.shared
-            let entry = engine.schedule(at: suspendingDeadline, tolerance: tolerance) { action(true) }
-            return TimerRegistration(entry: entry) { engine.cancel($0) }
+            return TimerRegistration(entry: TimerEngine<SuspendingClock>.shared.schedule(at: suspendingDeadline, tolerance: tolerance, action: action))
         }
         #endif
         let task = Task.detached {

@@ -11,7 +11,7 @@ import Glibc
 /// deadlines are due the thread runs their actions — which cancel the scopes' tasks — in one batch.
 /// Tolerance is honoured by ordering the heap by `deadline + tolerance`: a timer fires no earlier than its
 /// deadline and no later than its tolerance allows, and timers that fall due together fire in one wake-up.
-final class TimerEngine<C: Clock>: Sendable where C.Duration == Duration {
+final class TimerEngine<C: Clock>: TimerOwner where C.Duration == Duration {
     private struct State {
         var heap = TimerHeap()
         /// When the thread will next wake on its own; inserting an earlier timer must wake it.
@@ -40,10 +40,10 @@ final class TimerEngine<C: Clock>: Sendable where C.Duration == Duration {
 
     /// Arms a timer; `action` runs on the engine's thread at or after `deadline`, no later than
     /// `deadline + tolerance` (plus scheduling delays).
-    func schedule(at deadline: C.Instant, tolerance: Duration?, action: @escaping @Sendable () -> Void) -> TimerEntry {
+    func schedule(at deadline: C.Instant, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
         let deadlineOffset = offset(of: deadline)
         let slack = max(.zero, min(tolerance ?? .zero, longestArmableDuration))
-        let entry = TimerEntry(deadline: deadlineOffset, latest: deadlineOffset + slack, action: action)
+        let entry = TimerEntry(deadline: deadlineOffset, latest: deadlineOffset + slack, owner: self, action: action)
         let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
             state.heap.insert(entry)
             let mustStart = !state.threadStarted
@@ -107,7 +107,7 @@ final class TimerEngine<C: Clock>: Sendable where C.Duration == Duration {
                 return wake - now
             }
             for entry in due {
-                entry.action()
+                entry.action(true)
             }
             due.removeAll(keepingCapacity: true)
             wakeup.wait(for: wait)

@@ -7,16 +7,25 @@ final class TimerEntry: @unchecked Sendable {
     let deadline: Duration
     /// When the timer must have fired: `deadline` plus its tolerance. The heap is ordered by this.
     let latest: Duration
-    /// What to run when the timer fires.
-    let action: @Sendable () -> Void
+    /// What to run when the timer fires; it is passed `true`.
+    let action: @Sendable (Bool) -> Void
+    /// The engine that holds the entry, which can disarm it.
+    let owner: (any TimerOwner)?
     /// The entry's position in the heap, or `nil` when it is not in one. Guarded by the engine's lock.
     var index: Int?
 
-    init(deadline: Duration, latest: Duration, action: @escaping @Sendable () -> Void) {
+    init(deadline: Duration, latest: Duration, owner: (any TimerOwner)? = nil, action: @escaping @Sendable (Bool) -> Void) {
         self.deadline = deadline
         self.latest = latest
+        self.owner = owner
         self.action = action
     }
+}
+
+/// An engine that can disarm the entries it holds.
+protocol TimerOwner: AnyObject, Sendable {
+    /// Disarms `entry`; returns `false` when it already fired.
+    func cancel(_ entry: TimerEntry) -> Bool
 }
 
 /// A binary min-heap of timers ordered by the time they must fire, with each entry knowing its index,
