@@ -48,7 +48,7 @@ public struct EffectiveDeadline: Sendable, CustomStringConvertible {
 
     /// The effective deadline of the current task, or `nil` when no enclosing scope has a deadline.
     public static var current: EffectiveDeadline? {
-        ScopeLink.current?.earliestDeadline()
+        ScopeChain.current?.earliestDeadline()
     }
 
     /// The time left until the deadline, measured now on the deadline's clock; `.zero` once it has passed.

@@ -28,7 +28,7 @@ public enum CancellationReason: Sendable, Hashable, CustomStringConvertible {
     /// cancelled, whatever happens outside it.
     public static var current: CancellationReason? {
         guard Task.isCancelled else { return nil }
-        return ScopeLink.current?.cancellationReason() ?? .taskCancelled
+        return ScopeChain.current?.cancellationReason() ?? .taskCancelled
     }
 
     /// For example `deadline of the scope at App/Fetch.swift:42 expired`.

@@ -37,13 +37,21 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     private let adapter: ClockAdapter<C>
 
     @usableFromInline
+    @_specialize(exported: true, where C == ContinuousClock)
+    @_specialize(exported: true, where C == SuspendingClock)
     init(clock: C, start: C.Instant? = nil, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
         let start = start ?? clock.now
         let adapter = ClockAdapter(clock: clock, start: start)
         self.clock = clock
         self.adapter = adapter
+        let coreClock: any ScopeClock
+        #if canImport(Glibc)
+        coreClock = EngineClockAdapter.make(clock: clock, start: start) ?? adapter
+        #else
+        coreClock = adapter
+        #endif
         self.core = ScopeCore(
-            clock: adapter,
+            clock: coreClock,
             deadline: deadline.map { adapter.offset(of: $0) },
             tolerance: tolerance,
             location: location
@@ -51,6 +59,8 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     }
 
     @usableFromInline
+    @_specialize(exported: true, where C == ContinuousClock)
+    @_specialize(exported: true, where C == SuspendingClock)
     convenience init(clock: C, timeout: Duration, tolerance: Duration?, location: ScopeLocation) {
         let now = clock.now
         self.init(clock: clock, start: now, deadline: now.deadline(after: timeout), tolerance: tolerance, location: location)
@@ -130,6 +140,8 @@ final class ScopeCore: Sendable {
     let tolerance: Duration?
     let location: ScopeLocation
     let diagnostics: CancellationDiagnostics
+    /// The scope around this one in the task that opened it.
+    let parentLink: (any ScopeLink)?
 
     private struct Storage {
         var machine: CancelScopeStateMachine
@@ -160,6 +172,7 @@ final class ScopeCore: Sendable {
         self.tolerance = tolerance
         self.location = location
         self.diagnostics = CancellationDiagnostics.current
+        self.parentLink = ScopeChain.current
         self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
     }
 
@@ -253,23 +266,36 @@ final class ScopeCore: Sendable {
     /// The body of the scope's child task: the operation, on the caller's isolation, under the scope.
     @inlinable
     func runOperation<Value, Argument: Sendable>(
-        link: ScopeLink,
+        link: ScopeCore,
         isolation actor: (any Actor)?,
         argument: Argument,
         operation box: UncheckedSendableBox<(Argument) async throws -> sending Value>
     ) async -> UncheckedSendableBox<Result<Value, any Error>> {
-        await ScopeLink.storage.withValue(link) {
-            attachCurrentTask()
-            defer { detach() }
+        var result: UncheckedSendableBox<Result<Value, any Error>>?
+        await link.runBound {
             do {
                 if let actor {
-                    return UncheckedSendableBox(value: .success(try await runIsolated(actor, argument, box.value).value))
+                    result = UncheckedSendableBox(value: .success(try await runIsolated(actor, argument, box.value).value))
+                } else {
+                    // Sound: the result is `sending`, disconnected from every isolation domain.
+                    result = UncheckedSendableBox(value: .success(try await box.value(argument)))
                 }
-                // Sound: the result is `sending`, disconnected from every isolation domain.
-                return UncheckedSendableBox(value: .success(try await box.value(argument)))
             } catch {
-                return UncheckedSendableBox(value: .failure(error))
+                result = UncheckedSendableBox(value: .failure(error))
             }
+        }
+        return result!
+    }
+
+    /// Runs `body` in the scope's child task as the scope: the scope is the innermost link of the task's
+    /// chain, and the task is attached so the scope can cancel it. Not generic, so the caller's
+    /// specialised code does not need to see the chain.
+    @usableFromInline
+    func runBound(_ body: () async -> Void) async {
+        await ScopeChain.storage.withValue(self) {
+            attachCurrentTask()
+            defer { detach() }
+            await body()
         }
     }
 
@@ -296,11 +322,11 @@ final class ScopeCore: Sendable {
     /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
     /// Returns the link the scope's child task binds as the innermost scope.
     @usableFromInline
-    func begin() -> ScopeLink {
+    func begin() -> ScopeCore {
         let now = clock.now()
         let action = storage.withTrackedLock { $0.machine.begin(now: now) }
         perform(action)
-        return ScopeLink(.scope(self), parent: ScopeLink.current)
+        return self
     }
 
     /// Records the current task (the scope's child) so the scope can cancel it.
@@ -438,6 +464,10 @@ final class ScopeCore: Sendable {
             )
         }
     }
+}
+
+extension ScopeCore: ScopeLink {
+    var scopeRecord: (any ScopeRecord)? { self }
 }
 
 extension ScopeCore: ScopeRecord {

@@ -17,31 +17,6 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
     let clock: C
     let start: C.Instant
 
-    #if canImport(Glibc)
-    /// The scope's start on the clock of a shared timer engine, worked out once per scope so that arming a
-    /// timer needs no dynamic casts.
-    private enum EngineStart {
-        case continuous(ContinuousClock.Instant)
-        case suspending(SuspendingClock.Instant)
-    }
-
-    private let engineStart: EngineStart?
-    #endif
-
-    init(clock: C, start: C.Instant) {
-        self.clock = clock
-        self.start = start
-        #if canImport(Glibc)
-        if C.self == ContinuousClock.self, let start = start as? ContinuousClock.Instant {
-            engineStart = .continuous(start)
-        } else if C.self == SuspendingClock.self, let start = start as? SuspendingClock.Instant {
-            engineStart = .suspending(start)
-        } else {
-            engineStart = nil
-        }
-        #endif
-    }
-
     func now() -> Duration {
         start.duration(to: clock.now)
     }
@@ -55,22 +30,52 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
     }
 
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerRegistration {
-        #if canImport(Glibc)
-        switch engineStart {
-        case .continuous(let start):
-            let deadline = start.advanced(by: offset)
-            return TimerRegistration(entry: TimerEngine<ContinuousClock>.shared.schedule(at: deadline, tolerance: tolerance, action: action))
-        case .suspending(let start):
-            let deadline = start.advanced(by: offset)
-            return TimerRegistration(entry: TimerEngine<SuspendingClock>.shared.schedule(at: deadline, tolerance: tolerance, action: action))
-        case nil:
-            break
-        }
-        #endif
-        return DeadlineScheduler.schedule(on: clock, at: instant(at: offset), tolerance: tolerance, action: action)
+        DeadlineScheduler.schedule(on: clock, at: instant(at: offset), tolerance: tolerance, action: action)
     }
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {
         ClockDeadline(clock: clock, instant: instant(at: offset))
     }
 }
+
+#if canImport(Glibc)
+/// A scope on the continuous or suspending clock, served by that clock's shared ``TimerEngine``: not
+/// generic, so everything a scope does per call is specialised code.
+struct EngineClockAdapter: ScopeClock {
+    let engine: TimerEngine
+    /// The scope's start as an offset on the engine.
+    let startOffset: Duration
+
+    /// The adapter for a scope on `clock` that started at `start`, if that clock has an engine.
+    static func make<C: Clock>(clock: C, start: C.Instant) -> EngineClockAdapter? where C.Duration == Duration {
+        if C.self == ContinuousClock.self, let start = start as? ContinuousClock.Instant,
+            case .continuous(let reference) = TimerEngine.continuous.reference
+        {
+            return EngineClockAdapter(engine: .continuous, startOffset: reference.duration(to: start))
+        }
+        if C.self == SuspendingClock.self, let start = start as? SuspendingClock.Instant,
+            case .suspending(let reference) = TimerEngine.suspending.reference
+        {
+            return EngineClockAdapter(engine: .suspending, startOffset: reference.duration(to: start))
+        }
+        return nil
+    }
+
+    func now() -> Duration {
+        engine.now() - startOffset
+    }
+
+    func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerRegistration {
+        TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance, action: action))
+    }
+
+    func deadlinePoint(at offset: Duration) -> any DeadlinePoint {
+        switch engine.reference {
+        case .continuous(let reference):
+            return ClockDeadline(clock: ContinuousClock(), instant: reference.advanced(by: startOffset + offset))
+        case .suspending(let reference):
+            return ClockDeadline(clock: SuspendingClock(), instant: reference.advanced(by: startOffset + offset))
+        }
+    }
+}
+#endif

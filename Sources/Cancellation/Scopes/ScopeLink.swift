@@ -10,40 +10,45 @@ protocol ScopeRecord: AnyObject, Sendable {
     var deadlinePoint: (any DeadlinePoint)? { get }
 }
 
-/// One link in the task-local chain of enclosing scopes, innermost first.
+/// One link in the task-local chain of enclosing scopes, innermost first: a scope (its ``ScopeCore`` is
+/// its own link, so entering a scope allocates nothing more) or a shield.
 ///
 /// A shield link is a barrier: nothing outside a shield can cancel the code inside it, so walks over the
 /// chain (effective deadline, cancellation reason) stop there.
-@usableFromInline
-final class ScopeLink: Sendable {
-    enum Kind: Sendable {
-        case scope(any ScopeRecord)
-        case shield
+protocol ScopeLink: AnyObject, Sendable {
+    /// The next link out.
+    var parentLink: (any ScopeLink)? { get }
+    /// The scope this link is, or `nil` for a shield.
+    var scopeRecord: (any ScopeRecord)? { get }
+}
+
+/// The link a shield puts in the chain.
+final class ShieldLink: ScopeLink {
+    let parentLink: (any ScopeLink)?
+    var scopeRecord: (any ScopeRecord)? { nil }
+
+    init(parent: (any ScopeLink)?) {
+        self.parentLink = parent
     }
+}
 
-    let kind: Kind
-    let parent: ScopeLink?
+/// The task-local chain of scopes.
+enum ScopeChain {
+    /// The task-local innermost link, bound by each scope for its child task and by each shield.
+    static let storage = TaskLocal<(any ScopeLink)?>(wrappedValue: nil)
 
-    init(_ kind: Kind, parent: ScopeLink?) {
-        self.kind = kind
-        self.parent = parent
-    }
+    /// The innermost link of the current task.
+    static var current: (any ScopeLink)? { storage.get() }
+}
 
-    /// The task-local innermost scope, bound by each scope for its child task.
-    @usableFromInline
-    static let storage = TaskLocal<ScopeLink?>(wrappedValue: nil)
-
-    /// The innermost scope of the current task.
-    static var current: ScopeLink? { storage.get() }
-
+extension ScopeLink {
     /// The scopes that can cancel the current task, innermost first, up to the nearest shield.
     var activeRecords: [any ScopeRecord] {
         var records: [any ScopeRecord] = []
-        var link: ScopeLink? = self
-        while let current = link {
-            guard case .scope(let record) = current.kind else { break }
+        var link: (any ScopeLink)? = self
+        while let current = link, let record = current.scopeRecord {
             records.append(record)
-            link = current.parent
+            link = current.parentLink
         }
         return records
     }

@@ -34,7 +34,7 @@ public func withCancellationShield<Value, Failure: Error>(
     isolation: isolated (any Actor)? = #isolation,
     operation: () async throws(Failure) -> sending Value
 ) async throws(Failure) -> sending Value {
-    let link = ScopeLink(.shield, parent: ScopeLink.current)
+    let link = ShieldLink(parent: ScopeChain.current)
     let outcome = await withoutActuallyEscaping(operation) { operation in
         // Sound: the closure is called exactly once, by the task below, on `actor` (the caller's isolation),
         // while this task is suspended awaiting that task's value; task creation and completion order the
@@ -44,7 +44,7 @@ public func withCancellationShield<Value, Failure: Error>(
         // An unstructured task does not inherit the caller's cancellation, but does inherit its task-local
         // values and priority; awaiting its value does not forward the caller's cancellation to it.
         let task = Task {
-            await ScopeLink.storage.withValue(link) {
+            await ScopeChain.storage.withValue(link) {
                 await runIsolatedCapturingResult(actor, box.value)
             }
         }

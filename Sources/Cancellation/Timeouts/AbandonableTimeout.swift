@@ -184,7 +184,7 @@ extension ScopeCore {
         // An unstructured task, so it can be left behind; it inherits task-local values and priority, but
         // not the caller's cancellation, which the handler below forwards.
         let task = Task { [self] in
-            let result: Result<Value, any Error> = await ScopeLink.storage.withValue(link) {
+            let result: Result<Value, any Error> = await ScopeChain.storage.withValue(link) {
                 withUnsafeCurrentTask { task in
                     if let task { self.attach(task) }
                 }

@@ -98,10 +98,10 @@ enum DeadlineScheduler {
     ) -> TimerRegistration where C.Duration == Duration {
         #if canImport(Glibc)
         if let continuousDeadline = deadline as? ContinuousClock.Instant, C.self == ContinuousClock.self {
-            return TimerRegistration(entry: TimerEngine<ContinuousClock>.shared.schedule(at: continuousDeadline, tolerance: tolerance, action: action))
+            return TimerRegistration(entry: TimerEngine.continuous.schedule(at: continuousDeadline, tolerance: tolerance, action: action))
         }
         if let suspendingDeadline = deadline as? SuspendingClock.Instant, C.self == SuspendingClock.self {
-            return TimerRegistration(entry: TimerEngine<SuspendingClock>.shared.schedule(at: suspendingDeadline, tolerance: tolerance, action: action))
+            return TimerRegistration(entry: TimerEngine.suspending.schedule(at: suspendingDeadline, tolerance: tolerance, action: action))
         }
         #endif
         let task = Task.detached {

@@ -11,7 +11,16 @@ import Glibc
 /// deadlines are due the thread runs their actions — which cancel the scopes' tasks — in one batch.
 /// Tolerance is honoured by ordering the heap by `deadline + tolerance`: a timer fires no earlier than its
 /// deadline and no later than its tolerance allows, and timers that fall due together fire in one wake-up.
-final class TimerEngine<C: Clock>: TimerOwner where C.Duration == Duration {
+///
+/// The engine is not generic over its clock: it keeps times as offsets from a reference instant, so the code
+/// that runs for every timeout is compiled once, specialised, with no type metadata to look up.
+final class TimerEngine: TimerOwner {
+    /// The clock an engine measures, and the instant its offsets start from.
+    enum Reference: Sendable {
+        case continuous(ContinuousClock.Instant)
+        case suspending(SuspendingClock.Instant)
+    }
+
     private struct State {
         var heap = TimerHeap()
         /// When the thread will next wake on its own; inserting an earlier timer must wake it.
@@ -22,26 +31,48 @@ final class TimerEngine<C: Clock>: TimerOwner where C.Duration == Duration {
     /// How long the idle thread sleeps before it looks again.
     private static var idleHorizon: Duration { .seconds(1) }
 
-    private let clock: C
-    /// The instant all deadlines are measured from, so they can be ordered as plain durations.
-    private let reference: C.Instant
+    /// The clock and the instant all deadlines are measured from, so they can be ordered as plain durations.
+    let reference: Reference
     private let state = Mutex(State())
     private let wakeup = Wakeup()
 
-    init(clock: C) {
-        self.clock = clock
-        self.reference = clock.now
+    init(reference: Reference) {
+        self.reference = reference
     }
+
+    /// A new engine for the continuous clock (tests use their own; scopes share ``continuous``).
+    convenience init(clock: ContinuousClock) {
+        self.init(reference: .continuous(clock.now))
+    }
+
+    /// The engine for `ContinuousClock` deadlines.
+    static let continuous = TimerEngine(reference: .continuous(ContinuousClock.now))
+    /// The engine for `SuspendingClock` deadlines.
+    static let suspending = TimerEngine(reference: .suspending(SuspendingClock.now))
 
     /// The current time as an offset from the reference instant.
-    private func offset(of instant: C.Instant) -> Duration {
-        reference.duration(to: instant)
+    func now() -> Duration {
+        switch reference {
+        case .continuous(let start): return start.duration(to: .now)
+        case .suspending(let start): return start.duration(to: .now)
+        }
     }
 
-    /// Arms a timer; `action` runs on the engine's thread at or after `deadline`, no later than
-    /// `deadline + tolerance` (plus scheduling delays).
-    func schedule(at deadline: C.Instant, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
-        let deadlineOffset = offset(of: deadline)
+    /// Arms a timer for a continuous-clock instant (the engine must measure the continuous clock).
+    func schedule(at deadline: ContinuousClock.Instant, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
+        guard case .continuous(let start) = reference else { preconditionFailure("not a continuous-clock engine") }
+        return schedule(atOffset: start.duration(to: deadline), tolerance: tolerance, action: action)
+    }
+
+    /// Arms a timer for a suspending-clock instant (the engine must measure the suspending clock).
+    func schedule(at deadline: SuspendingClock.Instant, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
+        guard case .suspending(let start) = reference else { preconditionFailure("not a suspending-clock engine") }
+        return schedule(atOffset: start.duration(to: deadline), tolerance: tolerance, action: action)
+    }
+
+    /// Arms a timer; `action` runs on the engine's thread at or after `deadlineOffset` (an offset from the
+    /// reference instant), no later than that plus `tolerance` (plus scheduling delays).
+    func schedule(atOffset deadlineOffset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
         let slack = max(.zero, min(tolerance ?? .zero, longestArmableDuration))
         let entry = TimerEntry(deadline: deadlineOffset, latest: deadlineOffset + slack, owner: self, action: action)
         let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
@@ -93,7 +124,7 @@ final class TimerEngine<C: Clock>: TimerOwner where C.Duration == Duration {
     private func runLoop() -> Never {
         var due: [TimerEntry] = []
         while true {
-            let now = offset(of: clock.now)
+            let now = self.now()
             let wait = state.withTrackedLock { state -> Duration? in
                 while let first = state.heap.first, first.latest <= now {
                     state.heap.remove(first)
@@ -188,16 +219,4 @@ private final class Wakeup: Sendable {
     }
 }
 
-extension TimerEngine where C == ContinuousClock {
-    /// The engine for `ContinuousClock` deadlines.
-    static var shared: TimerEngine<ContinuousClock> { continuousEngine }
-}
-
-extension TimerEngine where C == SuspendingClock {
-    /// The engine for `SuspendingClock` deadlines.
-    static var shared: TimerEngine<SuspendingClock> { suspendingEngine }
-}
-
-private let continuousEngine = TimerEngine(clock: ContinuousClock())
-private let suspendingEngine = TimerEngine(clock: SuspendingClock())
 #endif
