@@ -37,6 +37,42 @@ struct TimerEngineTests {
         #expect(!strangerRemoved)
     }
 
+    @Test("moving an entry keeps the heap ordered; a stranger cannot be moved")
+    func heapMove() {
+        var heap = TimerHeap()
+        let entries = (0..<50).map { index in
+            TimerEntry(deadline: .milliseconds(Int64(index)), latest: .milliseconds(Int64(index)), action: { _ in })
+        }
+        for entry in entries { heap.insert(entry) }
+        let movedLater = heap.move(entries[0], deadline: .seconds(10), latest: .seconds(10))
+        let movedEarlier = heap.move(entries[49], deadline: .zero, latest: .zero)
+        #expect(movedLater && movedEarlier)
+        #expect(heap.isValid())
+        #expect(heap.first === entries[49])
+        let stranger = TimerEntry(deadline: .zero, latest: .zero, action: { _ in })
+        let strangerMoved = heap.move(stranger, deadline: .seconds(1), latest: .seconds(1))
+        #expect(!strangerMoved)
+        var last: TimerEntry?
+        while let entry = heap.popFirst() { last = entry }
+        #expect(last === entries[0])
+    }
+
+    @Test("a moved engine timer fires once, with the token it was moved with")
+    func engineMove() async {
+        let engine = TimerEngine(clock: ContinuousClock())
+        let fired = await withCheckedContinuation { (continuation: CheckedContinuation<(UInt64, Bool), Never>) in
+            let moved = Mutex<Bool?>(nil)
+            let entry = engine.schedule(atOffset: engine.now() + .milliseconds(1), tolerance: nil, token: 1) { token in
+                continuation.resume(returning: (token, moved.withTrackedLock { $0 } ?? false))
+            }
+            let didMove = engine.move(entry, toOffset: engine.now() + .milliseconds(2), tolerance: nil, token: 2)
+            moved.withTrackedLock { $0 = didMove }
+        }
+        // Either the move happened before the timer fired (token 2) or the timer had already fired (token 1).
+        #expect(fired.0 == (fired.1 ? 2 : 1))
+        #expect(engine.pendingCount == 0)
+    }
+
     @Test("a continuous-clock timeout fires through the engine, without a task per timer")
     func continuousTimeoutFires() async throws {
         let error = await #expect(throws: TimeoutError.self) {
@@ -51,6 +87,20 @@ struct TimerEngineTests {
             }
         }
         #expect(suspending != nil)
+    }
+
+    @Test("a continuous-clock scope rescheduled many times fires once, at its last deadline")
+    func continuousReschedule() async throws {
+        let error = await #expect(throws: TimeoutError.self) {
+            try await withTimeout(.seconds(3_600)) { scope in
+                for step in 0..<1_000 {
+                    scope.reschedule(after: .seconds(7_200 - Int64(step)))  // later and earlier again
+                }
+                scope.reschedule(after: .milliseconds(10))
+                try await Task.sleep(for: .seconds(3_600))
+            }
+        }
+        #expect(error.map { $0.timeout >= .milliseconds(10) && $0.timeout < .seconds(3_600) } == true)
     }
 
     @Test("engine stress: random arm, disarm and fire from many tasks; each timer fires at most once, never early, never after being disarmed")

@@ -183,7 +183,12 @@ final class ScopeCore: Sendable {
     func reschedule(to deadline: Duration?) {
         let now = clock.now()
         let (action, previousTimer) = storage.withTrackedLock { storage in
-            (storage.machine.setDeadline(deadline, now: now), storage.retireDeadlineTimer())
+            let action = storage.machine.setDeadline(deadline, now: now)
+            if case .arm = action {
+                // Kept: arming moves it in place when it can.
+                return (action, nil as TimerRegistration?)
+            }
+            return (action, storage.retireDeadlineTimer())
         }
         // Stopped now so it does not linger until its old deadline (a stale one that fires anyway is
         // ignored: its generation is old).
@@ -365,13 +370,20 @@ final class ScopeCore: Sendable {
 
     /// Arms a timer that calls `action` with this scope, and keeps the registration until it finishes so
     /// that the scope can stop and await it when it ends.
-    /// Arms the timer for the current deadline, replacing any other.
+    /// Arms the timer for the current deadline: moves the existing one in place when it can (a reschedule
+    /// costs one heap update), otherwise replaces it.
     private func armDeadlineTimer(at deadline: Duration, generation: UInt64) {
         let stale = storage.withTrackedLock { storage -> TimerRegistration? in
             guard storage.machine.phase == .running else { return nil }
+            if let current = storage.deadlineTimer,
+                clock.move(current, to: deadline, tolerance: tolerance, token: generation)
+            {
+                return nil
+            }
             let stale = storage.retireDeadlineTimer()
-            storage.deadlineTimer = clock.arm(at: deadline, tolerance: tolerance) { [self] fired in
-                if fired { deadlineTimerFired(generation: generation) }
+            storage.deadlineTimer = clock.armDeadline(at: deadline, tolerance: tolerance, token: generation) {
+                [self] generation in
+                deadlineTimerFired(generation: generation)
             }
             return stale
         }

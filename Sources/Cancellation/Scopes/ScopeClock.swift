@@ -8,6 +8,11 @@ protocol ScopeClock: Sendable {
     func now() -> Duration
     /// Arms a timer for `offset` after the scope's start.
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (_ fired: Bool) -> Void) -> TimerRegistration
+    /// Arms a deadline timer whose action receives the token current when it fires.
+    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, action: @escaping @Sendable (_ token: UInt64) -> Void) -> TimerRegistration
+    /// Moves a pending deadline timer in place; returns `false` when that is not possible (it fired, or
+    /// the clock has no engine), and the caller arms a new one.
+    func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool
     /// The deadline `offset` after the scope's start, for ``EffectiveDeadline``.
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint
 }
@@ -31,6 +36,16 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
 
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerRegistration {
         DeadlineScheduler.schedule(on: clock, at: instant(at: offset), tolerance: tolerance, action: action)
+    }
+
+    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, action: @escaping @Sendable (UInt64) -> Void) -> TimerRegistration {
+        arm(at: offset, tolerance: tolerance) { fired in
+            if fired { action(token) }
+        }
+    }
+
+    func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool {
+        false
     }
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {
@@ -66,7 +81,16 @@ struct EngineClockAdapter: ScopeClock {
     }
 
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerRegistration {
-        TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance, action: action))
+        TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance) { _ in action(true) })
+    }
+
+    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, action: @escaping @Sendable (UInt64) -> Void) -> TimerRegistration {
+        TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance, token: token, action: action))
+    }
+
+    func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool {
+        guard let entry = timer.engineEntry, entry.owner === engine else { return false }
+        return engine.move(entry, toOffset: startOffset + offset, tolerance: tolerance, token: token)
     }
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {

@@ -62,6 +62,16 @@ struct TimerRegistration: Sendable {
         }
     }
 
+    #if canImport(Glibc)
+    /// The engine entry, for timers that live in a shared engine.
+    var engineEntry: TimerEntry? {
+        switch kind {
+        case .sleepingTask: return nil
+        case .engine(let entry): return entry
+        }
+    }
+    #endif
+
     /// Whether the timer lives in a shared engine and so reports its own end synchronously.
     var isEngineTimer: Bool {
         switch kind {
@@ -98,10 +108,10 @@ enum DeadlineScheduler {
     ) -> TimerRegistration where C.Duration == Duration {
         #if canImport(Glibc)
         if let continuousDeadline = deadline as? ContinuousClock.Instant, C.self == ContinuousClock.self {
-            return TimerRegistration(entry: TimerEngine.continuous.schedule(at: continuousDeadline, tolerance: tolerance, action: action))
+            return TimerRegistration(entry: TimerEngine.continuous.schedule(at: continuousDeadline, tolerance: tolerance) { _ in action(true) })
         }
         if let suspendingDeadline = deadline as? SuspendingClock.Instant, C.self == SuspendingClock.self {
-            return TimerRegistration(entry: TimerEngine.suspending.schedule(at: suspendingDeadline, tolerance: tolerance, action: action))
+            return TimerRegistration(entry: TimerEngine.suspending.schedule(at: suspendingDeadline, tolerance: tolerance) { _ in action(true) })
         }
         #endif
         let task = Task.detached {

@@ -26,6 +26,16 @@ final class TimerEngine: TimerOwner {
         /// When the thread will next wake on its own; inserting an earlier timer must wake it.
         var scheduledWake: Duration?
         var threadStarted = false
+
+        /// A timer that must fire by `latest` was armed: returns whether the thread must be woken to plan
+        /// an earlier wake-up.
+        mutating func lowerScheduledWake(to latest: Duration) -> Bool {
+            if let scheduled = scheduledWake, scheduled <= latest {
+                return false
+            }
+            scheduledWake = latest
+            return true
+        }
     }
 
     /// How long the idle thread sleeps before it looks again.
@@ -59,31 +69,32 @@ final class TimerEngine: TimerOwner {
     }
 
     /// Arms a timer for a continuous-clock instant (the engine must measure the continuous clock).
-    func schedule(at deadline: ContinuousClock.Instant, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
+    func schedule(at deadline: ContinuousClock.Instant, tolerance: Duration?, action: @escaping @Sendable (UInt64) -> Void) -> TimerEntry {
         guard case .continuous(let start) = reference else { preconditionFailure("not a continuous-clock engine") }
         return schedule(atOffset: start.duration(to: deadline), tolerance: tolerance, action: action)
     }
 
     /// Arms a timer for a suspending-clock instant (the engine must measure the suspending clock).
-    func schedule(at deadline: SuspendingClock.Instant, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
+    func schedule(at deadline: SuspendingClock.Instant, tolerance: Duration?, action: @escaping @Sendable (UInt64) -> Void) -> TimerEntry {
         guard case .suspending(let start) = reference else { preconditionFailure("not a suspending-clock engine") }
         return schedule(atOffset: start.duration(to: deadline), tolerance: tolerance, action: action)
     }
 
     /// Arms a timer; `action` runs on the engine's thread at or after `deadlineOffset` (an offset from the
     /// reference instant), no later than that plus `tolerance` (plus scheduling delays).
-    func schedule(atOffset deadlineOffset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerEntry {
-        let slack = max(.zero, min(tolerance ?? .zero, longestArmableDuration))
-        let entry = TimerEntry(deadline: deadlineOffset, latest: deadlineOffset + slack, owner: self, action: action)
+    func schedule(
+        atOffset deadlineOffset: Duration,
+        tolerance: Duration?,
+        token: UInt64 = 0,
+        action: @escaping @Sendable (UInt64) -> Void
+    ) -> TimerEntry {
+        let latest = deadlineOffset + Self.slack(tolerance)
+        let entry = TimerEntry(deadline: deadlineOffset, latest: latest, token: token, owner: self, action: action)
         let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
             state.heap.insert(entry)
             let mustStart = !state.threadStarted
             state.threadStarted = true
-            if let scheduled = state.scheduledWake, scheduled <= entry.latest {
-                return (false, mustStart)
-            }
-            state.scheduledWake = entry.latest
-            return (true, mustStart)
+            return (state.lowerScheduledWake(to: latest), mustStart)
         }
         if mustStart {
             startThread()
@@ -91,6 +102,25 @@ final class TimerEngine: TimerOwner {
             wakeup.signal()
         }
         return entry
+    }
+
+    /// Moves a pending timer to a new deadline and token, in place: cheaper than disarming it and arming
+    /// a new one. Returns `false` (and changes nothing) when it already fired or was disarmed.
+    func move(_ entry: TimerEntry, toOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64) -> Bool {
+        let latest = deadlineOffset + Self.slack(tolerance)
+        let (moved, mustWake) = state.withTrackedLock { state -> (Bool, Bool) in
+            guard state.heap.move(entry, deadline: deadlineOffset, latest: latest) else { return (false, false) }
+            entry.token = token
+            return (true, state.lowerScheduledWake(to: latest))
+        }
+        if mustWake {
+            wakeup.signal()
+        }
+        return moved
+    }
+
+    private static func slack(_ tolerance: Duration?) -> Duration {
+        max(.zero, min(tolerance ?? .zero, longestArmableDuration))
     }
 
     /// Disarms a timer. Returns `false` when it already fired (its action may be running now).
@@ -122,13 +152,13 @@ final class TimerEngine: TimerOwner {
     /// The engine thread: fire what is due, then sleep until the earliest pending timer must fire or an
     /// earlier one is armed.
     private func runLoop() -> Never {
-        var due: [TimerEntry] = []
+        var due: [(entry: TimerEntry, token: UInt64)] = []
         while true {
             let now = self.now()
             let wait = state.withTrackedLock { state -> Duration? in
                 while let first = state.heap.first, first.latest <= now {
                     state.heap.remove(first)
-                    due.append(first)
+                    due.append((first, first.token))
                 }
                 // With nothing pending the thread still plans a wake-up a while ahead, so that arming a
                 // later timer right after the heap drained (the common case: a timeout that never fires
@@ -137,8 +167,8 @@ final class TimerEngine: TimerOwner {
                 state.scheduledWake = wake
                 return wake - now
             }
-            for entry in due {
-                entry.action(true)
+            for (entry, token) in due {
+                entry.action(token)
             }
             due.removeAll(keepingCapacity: true)
             wakeup.wait(for: wait)

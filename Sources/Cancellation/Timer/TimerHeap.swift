@@ -3,20 +3,31 @@
 /// Its mutable fields belong to the heap that holds it and are only read or written under that heap's
 /// lock (the ``TimerEngine``'s), which is why the class can be `Sendable` though it has `var`s.
 final class TimerEntry: @unchecked Sendable {
-    /// When the timer may fire, as an offset from the engine's reference instant.
-    let deadline: Duration
+    /// When the timer may fire, as an offset from the engine's reference instant. Guarded by the engine's
+    /// lock (a re-armed entry moves).
+    var deadline: Duration
     /// When the timer must have fired: `deadline` plus its tolerance. The heap is ordered by this.
-    let latest: Duration
-    /// What to run when the timer fires; it is passed `true`.
-    let action: @Sendable (Bool) -> Void
+    var latest: Duration
+    /// A value handed to the action when the timer fires; re-arming can change it (a scope uses it for the
+    /// generation of its deadline). Guarded by the engine's lock.
+    var token: UInt64
+    /// What to run when the timer fires; it is passed the entry's token at that moment.
+    let action: @Sendable (UInt64) -> Void
     /// The engine that holds the entry, which can disarm it.
     let owner: (any TimerOwner)?
     /// The entry's position in the heap, or `nil` when it is not in one. Guarded by the engine's lock.
     var index: Int?
 
-    init(deadline: Duration, latest: Duration, owner: (any TimerOwner)? = nil, action: @escaping @Sendable (Bool) -> Void) {
+    init(
+        deadline: Duration,
+        latest: Duration,
+        token: UInt64 = 0,
+        owner: (any TimerOwner)? = nil,
+        action: @escaping @Sendable (UInt64) -> Void
+    ) {
         self.deadline = deadline
         self.latest = latest
+        self.token = token
         self.owner = owner
         self.action = action
     }
@@ -63,6 +74,17 @@ struct TimerHeap {
             siftDown(index)
             siftUp(index)
         }
+        return true
+    }
+
+    /// Moves an entry that is in this heap to a new time; returns `false` (and changes nothing) when it is
+    /// not in this heap.
+    mutating func move(_ entry: TimerEntry, deadline: Duration, latest: Duration) -> Bool {
+        guard let index = entry.index, index < entries.count, entries[index] === entry else { return false }
+        entry.deadline = deadline
+        entry.latest = latest
+        siftDown(index)
+        siftUp(entry.index ?? index)
         return true
     }
 
