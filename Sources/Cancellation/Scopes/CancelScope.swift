@@ -184,9 +184,15 @@ final class ScopeCore: Sendable {
         let now = clock.now()
         let (action, previousTimer) = storage.withTrackedLock { storage in
             let action = storage.machine.setDeadline(deadline, now: now)
-            if case .arm = action {
-                // Kept: arming moves it in place when it can.
-                return (action, nil as TimerRegistration?)
+            if case .arm(let newDeadline, let generation) = action {
+                // The common case — a pending engine timer — is one heap update, done here under the same
+                // lock; otherwise arming replaces the timer.
+                if let current = storage.deadlineTimer,
+                    clock.move(current, to: newDeadline, tolerance: tolerance, token: generation)
+                {
+                    return (CancelScopeStateMachine.DeadlineAction.none, nil as TimerRegistration?)
+                }
+                return (action, nil)
             }
             return (action, storage.retireDeadlineTimer())
         }
