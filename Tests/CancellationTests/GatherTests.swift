@@ -69,7 +69,7 @@ struct GatherTests {
         let task = Task {
             await gather(timeout: .seconds(1), clock: clock, of: [
                 { @Sendable () async throws -> String in
-                    try? await clock.sleep(for: .seconds(10))  // cancellation-lint:disable:this try-sleep - ignores cancellation on purpose
+                    try? await clock.sleep(for: .seconds(10))  // ignores cancellation on purpose
                     return "late"
                 },
                 { @Sendable () async throws -> String in

@@ -73,7 +73,7 @@ func consume<S: AsyncSequence & Sendable>(_ sequence: S) -> Task<Consumed, Never
             while let element = try await iterator.next() {
                 consumed.elements.append(element)
             }
-        } catch {  // cancellation-lint:disable:this catch-all-fallback - records the ending, cancellation included
+        } catch {
             consumed.error = error
         }
         consumed.afterEnd = .some(try? await iterator.next())
@@ -257,7 +257,7 @@ struct StreamTimeoutTests {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
         // The upstream ignores cancellation: each `next()` waits for the clock to reach 3 s no matter what.
         let uncooperative = stream.map { element -> String in
-            await withCancellationShield { try? await clock.sleep(until: ManualClock.Instant(offset: .seconds(3))) }  // cancellation-lint:disable:this try-sleep
+            await withCancellationShield { try? await clock.sleep(until: ManualClock.Instant(offset: .seconds(3))) }  // ignores cancellation on purpose
             return element
         }
         continuation.yield("late")
