@@ -160,14 +160,15 @@ struct StreamTimeoutTests {
     func elementExactlyAtDeadline() async throws {
         let clock = ManualClock()
         // a@2 with a 2 s timeout arrives at the very instant the deadline fires; b@3.5 is 1.5 s after it.
-        let upstream = Marbles(clock: clock, [(.seconds(2), .element("a")), (.milliseconds(3_500), .element("b")), (.seconds(4), .finish)])
+        // It ends with an error of its own, which passes through whichever way the tie at 2 s went.
+        let upstream = Marbles(clock: clock, [(.seconds(2), .element("a")), (.milliseconds(3_500), .element("b")), (.seconds(4), .fail(OperationError(code: 1)))])
         let task = consume(upstream.timeout(after: .seconds(2), clock: clock))
         await step(clock, to: .seconds(2))
         await step(clock, to: .milliseconds(3_500))
         await step(clock, to: .seconds(4))
         let consumed = await task.value
         #expect(consumed.elements == ["a", "b"])
-        #expect(consumed.error == nil)
+        #expect(consumed.error as? OperationError == OperationError(code: 1))
         #expect(upstream.log.all.isEmpty)
     }
 
@@ -251,7 +252,7 @@ struct StreamTimeoutTests {
         }
     }
 
-    @Test("an element that arrives after the deadline, from an upstream that ignores cancellation, is delivered")
+    @Test("an element that arrives after the deadline, from an upstream that ignores cancellation, is delivered; a later end is the timeout")
     func lateElementFromUncooperativeUpstream() async throws {
         let clock = ManualClock()
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
@@ -268,7 +269,9 @@ struct StreamTimeoutTests {
         clock.advance(to: ManualClock.Instant(offset: .seconds(3)))
         let consumed = await task.value
         #expect(consumed.elements == ["late"])
-        #expect(consumed.error == nil)
+        // The deadline had cancelled the upstream's `next()`, so its end right after is the timeout's doing.
+        #expect(consumed.error is TimeoutError)
+        #expect(consumed.afterEnd == .some(nil))
     }
 
     @Test("works from an actor with non-Sendable elements")

@@ -15,6 +15,9 @@ extension AsyncSequence {
     ///   ``TimeoutError/timeout`` equal to `duration`. A `next()` called after the deadline passed starts
     ///   the upstream's `next()` already cancelled, so an element it returns without suspending is still
     ///   delivered. After a ``TimeoutError`` the sequence is finished.
+    /// - When the deadline fires while the upstream is already returning an element, the element is
+    ///   delivered; but the upstream's `next()` was cancelled, so if the upstream later ends instead of
+    ///   producing more, that end is reported as the ``TimeoutError`` it really is.
     /// - The upstream's own errors pass through unchanged and end the sequence.
     /// - Cancelling the consuming task cancels the upstream's pending `next()`; the iterator then reports
     ///   what the upstream did — `CancellationError` or the end of the sequence — never ``TimeoutError``.
@@ -163,6 +166,9 @@ public struct AsyncDeadlineSequence<Base: AsyncSequence, C: Clock>: AsyncSequenc
     public struct Iterator: AsyncIteratorProtocol {
         @usableFromInline var base: Base.AsyncIterator
         @usableFromInline var finished = false
+        /// The timeout that cancelled the upstream while it returned an element; a later end is reported
+        /// as this timeout.
+        @usableFromInline var interrupted: (any Error)?
         @usableFromInline let deadline: Deadline
         /// The first `next()` call and the deadline, once iteration has started.
         @usableFromInline var window: (start: C.Instant, deadline: C.Instant?)?
@@ -213,7 +219,7 @@ public struct AsyncDeadlineSequence<Base: AsyncSequence, C: Clock>: AsyncSequenc
                 location: location
             )
             do {
-                let element = try await scope.nextElement(of: &base, isolation: actor)
+                let element = try await scope.nextElement(of: &base, interrupted: &interrupted, isolation: actor)
                 if element == nil { finished = true }
                 return element
             } catch {

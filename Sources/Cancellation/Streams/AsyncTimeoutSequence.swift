@@ -14,6 +14,9 @@ extension AsyncSequence {
     ///   ``TimeoutError`` naming the line that applied the operator. After that the sequence is finished:
     ///   `next()` returns `nil`, like a Combine publisher that completed with a failure. An upstream that
     ///   answers the cancellation by ending (such as `AsyncStream`) is reported as timed out, not as ended.
+    /// - When the deadline fires while the upstream is already returning an element, the element is
+    ///   delivered; but the upstream's `next()` was cancelled, so if the upstream later ends instead of
+    ///   producing more, that end is reported as the ``TimeoutError`` it really is.
     /// - The upstream's own errors pass through unchanged and end the sequence.
     /// - Cancelling the consuming task cancels the upstream's pending `next()`; the iterator then reports
     ///   what the upstream did — `CancellationError` or the end of the sequence — never ``TimeoutError``.
@@ -119,6 +122,9 @@ public struct AsyncTimeoutSequence<Base: AsyncSequence, C: Clock>: AsyncSequence
     public struct Iterator: AsyncIteratorProtocol {
         @usableFromInline var base: Base.AsyncIterator
         @usableFromInline var finished = false
+        /// The timeout that cancelled the upstream while it returned an element; a later end is reported
+        /// as this timeout.
+        @usableFromInline var interrupted: (any Error)?
         @usableFromInline let timeout: Duration
         @usableFromInline let tolerance: Duration?
         @usableFromInline let clock: C
@@ -159,7 +165,7 @@ public struct AsyncTimeoutSequence<Base: AsyncSequence, C: Clock>: AsyncSequence
             guard !finished else { return nil }
             let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: location)
             do {
-                let element = try await scope.nextElement(of: &base, isolation: actor)
+                let element = try await scope.nextElement(of: &base, interrupted: &interrupted, isolation: actor)
                 if element == nil { finished = true }
                 return element
             } catch {

@@ -7,10 +7,15 @@ extension CancelScope {
     /// never reported as a timeout. One rule is added for streams: an upstream that answers the scope's
     /// cancellation by *ending* (`AsyncStream` and `AsyncThrowingStream` return `nil` when the task
     /// awaiting them is cancelled) has timed out, so that end is reported as the scope's ``TimeoutError``.
+    /// The same holds for an end that comes later: when the deadline fired while the upstream was already
+    /// returning an element, the element is returned, but the upstream was cancelled and may end because of
+    /// it, so that scope's ``TimeoutError`` is kept in `interrupted` and thrown in place of a later end.
     ///
     /// - Parameters:
     ///   - iterator: The upstream iterator; it is advanced once, by the scope's child task, while this task
     ///     waits for it.
+    ///   - interrupted: The timeout of an earlier step that cancelled the upstream while it returned an
+    ///     element; this step sets it when that happens.
     ///   - isolation: The consumer's actor; the upstream's `next` runs there.
     /// - Returns: The upstream's element, or `nil` when it ended on its own.
     /// - Throws: ``TimeoutError`` when the deadline expired first; `CancellationError` when the consuming
@@ -18,6 +23,7 @@ extension CancelScope {
     @inlinable
     func nextElement<Upstream: AsyncIteratorProtocol>(
         of iterator: inout Upstream,
+        interrupted: inout (any Error)?,
         isolation: isolated (any Actor)?
     ) async throws -> Upstream.Element? {
         let outcome = try await run(isolation: isolation) { _ in
@@ -28,9 +34,14 @@ extension CancelScope {
         }
         switch consume outcome {
         case .completed(let box):
-            if box.value == nil, !Task.isCancelled, let error = core.takeCaughtCancellation() {
-                // The upstream ended because the deadline cancelled it: that is a timeout, not an end.
-                throw error
+            if box.value == nil {
+                // An upstream that ended because a deadline cancelled it has timed out; it has not ended.
+                if !Task.isCancelled, let error = core.takeCaughtCancellation() ?? interrupted {
+                    throw error
+                }
+            } else if interrupted == nil, isCancelled {
+                // The element won the race against the deadline, but the upstream was cancelled.
+                interrupted = core.takeCaughtCancellation()
             }
             return box.value
         case .cancelledByScope(let error):
