@@ -37,7 +37,7 @@ public func firstResult<Value: Sendable>(
 /// Runs `operations` concurrently and returns the outcome of the first one to finish, after cancelling the
 /// others and waiting for them to end.
 ///
-/// This is ``firstResult(of:isolation:)-([()->Value],_)`` with the operations as separate closures, and it
+/// This is ``firstResult(of:isolation:)-3shkz`` with the operations as separate closures, and it
 /// also accepts values that are not `Sendable`: each closure's value is `sending`, so an actor can race
 /// operations that create non-`Sendable` values and keep the winner. See the array form for the full
 /// contract.
@@ -154,7 +154,7 @@ private func firstSuccessBoxed<Value>(
 /// Runs `operations` concurrently and returns the value of the first one to succeed, ignoring failures
 /// until every operation has failed.
 ///
-/// This is ``firstSuccess(of:isolation:)-([()->Value],_)`` with the operations as separate closures, and it
+/// This is ``firstSuccess(of:isolation:)-2j43u`` with the operations as separate closures, and it
 /// also accepts values that are not `Sendable`: each closure's value is `sending`. See the array form for
 /// the full contract.
 ///
@@ -179,7 +179,7 @@ public func firstSuccess<Value>(
 
 // MARK: - AllOperationsFailedError
 
-/// The error ``firstSuccess(of:isolation:)-([()->Value],_)`` throws when every operation failed.
+/// The error ``firstSuccess(of:isolation:)-2j43u`` throws when every operation failed.
 public struct AllOperationsFailedError: Error, CustomStringConvertible {
     /// Every operation's error, in the order the operations were given.
     public var errors: [any Error]

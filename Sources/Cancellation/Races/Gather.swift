@@ -2,7 +2,7 @@ import Synchronization
 
 // MARK: - GatherOutcome
 
-/// How one operation of ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)`` ended.
+/// How one operation of ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc`` ended.
 public enum GatherOutcome<Value> {
     /// The operation returned a value — before the deadline, or while it wound down after it.
     case success(Value)
@@ -81,7 +81,7 @@ public func gather<Value: Sendable, C: Clock>(
 /// Runs `operations` concurrently under one time limit on the continuous clock and returns, for each, its
 /// value, its error, or ``GatherOutcome/timedOut``.
 ///
-/// This is ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)`` with `ContinuousClock`; see it for
+/// This is ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc`` with `ContinuousClock`; see it for
 /// the full contract.
 ///
 /// - Warning: An operation that ignores cancellation keeps `gather` waiting after the deadline.
@@ -111,7 +111,7 @@ public func gather<Value: Sendable>(
 ///
 /// This is `asyncio.wait(tasks, timeout=…)` with a deadline shared by several steps. A deadline already in
 /// the past starts the operations cancelled. Otherwise the contract is that of
-/// ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)``.
+/// ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc``.
 ///
 /// - Warning: An operation that ignores cancellation keeps `gather` waiting after the deadline.
 ///
@@ -140,7 +140,7 @@ public func gather<Value: Sendable, C: Clock>(
 /// Runs `operations` concurrently under one time limit and returns, for each, its value, its error, or
 /// ``GatherOutcome/timedOut``; the values need not be `Sendable`.
 ///
-/// This is ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-([()->Value])`` with the operations
+/// This is ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc`` with the operations
 /// as separate closures whose values are `sending`, so an actor can gather operations that create
 /// non-`Sendable` values and keep them. See the array form for the full contract.
 ///
@@ -174,7 +174,7 @@ public func gather<Value, C: Clock>(
 /// Runs `operations` concurrently under one time limit on the continuous clock and returns, for each, its
 /// value, its error, or ``GatherOutcome/timedOut``; the values need not be `Sendable`.
 ///
-/// See ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-(_,_,_,_,_,_,()->Value...)``.
+/// See ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-1w5mm``.
 ///
 /// - Warning: An operation that ignores cancellation keeps `gather` waiting after the deadline. Pass closure
 ///   literals.
