@@ -9,11 +9,13 @@
 /// return while they wind down are discarded.
 ///
 /// ```swift
-/// let page = try await firstResult(of: [
-///     { try await fetch(from: primary) },
-///     { try await fetch(from: mirror) },
-/// ])
+/// let page = try await firstResult(of: mirrors.map { mirror in
+///     { try await fetch(from: mirror) }
+/// })
 /// ```
+///
+/// To race closures written out one by one, use ``firstResult(of:isolation:)-2x6sp``, which takes them as
+/// separate arguments: Swift does not infer `@Sendable` for closures inside an array literal passed here.
 ///
 /// If the calling task is cancelled, every operation is cancelled; the first to finish then usually ends by
 /// throwing `CancellationError`, which is thrown.
@@ -94,6 +96,8 @@ private func race<Value>(
 ///     { try await connect(to: address) }
 /// })
 /// ```
+///
+/// To try closures written out one by one, use ``firstSuccess(of:isolation:)-3dlbp``.
 ///
 /// If the calling task is cancelled, every operation is cancelled and, unless one still returns a value,
 /// `firstSuccess` throws `CancellationError` rather than ``AllOperationsFailedError``.

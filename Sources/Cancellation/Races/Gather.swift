@@ -53,6 +53,10 @@ extension GatherOutcome: Sendable where Value: Sendable {}
 /// let answers = outcomes.compactMap(\.value)
 /// ```
 ///
+/// To gather closures written out one by one, use ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-1w5mm``,
+/// which takes them as separate arguments: Swift does not infer `@Sendable` for closures inside an array
+/// literal passed here.
+///
 /// - Warning: Cancellation is cooperative: an operation that ignores cancellation keeps `gather` waiting
 ///   after the deadline until it finishes.
 ///
