@@ -1,0 +1,55 @@
+import Cancellation
+
+/// S1: the cost per element of the per-element timeout operator, against iterating the same sequence bare.
+///
+/// Two upstreams are measured, because the ratio depends on what one element costs without the operator:
+/// a sequence that produces elements without suspending (the operator's worst case: its per-element child
+/// task and timer are all there is to measure) and an `AsyncStream` fed by the same task (the most common
+/// upstream in practice; its yields are counted on both sides).
+func addStreamFigures(to report: inout Report, _ options: Options) async throws {
+    let batch = 100
+    let costs = try await perCall(iterations: max(10, options.iterations / batch), rounds: options.rounds, [
+        ("bare", { try await sum(Counting(count: batch)) }),
+        ("timeout", { try await sum(Counting(count: batch).timeout(after: .seconds(60))) }),
+        ("bareStream", { try await sum(filledStream(count: batch)) }),
+        ("timeoutStream", { try await sum(filledStream(count: batch).timeout(after: .seconds(60))) }),
+    ])
+    let perElement = costs.mapValues { $0 / Double(batch) }
+    let sync = perElement["timeout"]! / perElement["bare"]!
+    let stream = perElement["timeoutStream"]! / perElement["bareStream"]!
+    report.add("S1", json: "{\"non_suspending\": \(format(sync, digits: 3)), \"async_stream\": \(format(stream, digits: 3))}", line:
+        "S1 per element, timeout(after:) ÷ bare iteration (target ≤ 3): non-suspending sequence \(format(sync)) — \(format(perElement["timeout"]!)) ns vs \(format(perElement["bare"]!)) ns; AsyncStream \(format(stream)) — \(format(perElement["timeoutStream"]!)) ns vs \(format(perElement["bareStream"]!)) ns")
+}
+
+/// Adds up a sequence of integers.
+func sum<S: AsyncSequence>(_ sequence: S) async throws -> Int where S.Element == Int {
+    var total = 0
+    for try await value in sequence { total &+= value }
+    return total
+}
+
+/// An `AsyncStream` holding `count` integers, already finished.
+func filledStream(count: Int) -> AsyncStream<Int> {
+    let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+    for value in 0..<count { continuation.yield(value) }
+    continuation.finish()
+    return stream
+}
+
+/// The integers `0..<count`, produced without suspending.
+struct Counting: AsyncSequence, Sendable {
+    let count: Int
+
+    func makeAsyncIterator() -> Iterator { Iterator(count: count) }
+
+    struct Iterator: AsyncIteratorProtocol {
+        let count: Int
+        var next = 0
+
+        mutating func next() async -> Int? {
+            guard next < count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+}
