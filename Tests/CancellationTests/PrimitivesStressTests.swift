@@ -92,7 +92,7 @@ struct PrimitivesStressTests {
         var generator = SplitMix64(state: seed)
         let lock = AsyncLock()
         let tally = Tally()
-        for _ in 0..<60 {
+        for _ in 0..<150 {
             try await Self.round(count: 12, using: &generator) { _, seed in
                 var generator = SplitMix64(state: seed)
                 for _ in 0..<10 {
@@ -114,7 +114,7 @@ struct PrimitivesStressTests {
         #expect(summary.violations == [])
         #expect(summary.inside == 0)
         #expect(summary.maximumInside == 1)
-        #expect(summary.completed + summary.cancelled == 60 * 12 * 10)
+        #expect(summary.completed + summary.cancelled == 150 * 12 * 10)
         #expect(summary.completed > 0)
         #expect(summary.cancelled > 0)
     }
@@ -125,7 +125,7 @@ struct PrimitivesStressTests {
         let permits = 3
         let semaphore = AsyncSemaphore(permits: permits, maximum: permits)
         let tally = Tally()
-        for _ in 0..<60 {
+        for _ in 0..<150 {
             try await Self.round(count: 12, using: &generator) { _, seed in
                 var generator = SplitMix64(state: seed)
                 for _ in 0..<10 {
@@ -146,7 +146,7 @@ struct PrimitivesStressTests {
         let summary = tally.summary
         #expect(summary.violations == [])
         #expect(summary.maximumInside <= permits)
-        #expect(summary.completed + summary.cancelled == 60 * 12 * 10)
+        #expect(summary.completed + summary.cancelled == 150 * 12 * 10)
         #expect(summary.cancelled > 0)
     }
 
@@ -154,7 +154,7 @@ struct PrimitivesStressTests {
     func event(seed: UInt64) async throws {
         var generator = SplitMix64(state: seed)
         let tally = Tally()
-        for _ in 0..<100 {
+        for _ in 0..<200 {
             let event = AsyncEvent()
             let setter = Task {
                 for _ in 0..<3 {
@@ -179,7 +179,7 @@ struct PrimitivesStressTests {
             #expect(event.waiterCount == 0)
         }
         let summary = tally.summary
-        #expect(summary.completed + summary.cancelled == 100 * 8 * 4)
+        #expect(summary.completed + summary.cancelled == 200 * 8 * 4)
     }
 
     /// Items sent and received, to check that none is lost or duplicated.
@@ -196,7 +196,7 @@ struct PrimitivesStressTests {
     ])
     func queue(seed: UInt64, capacity: Int?) async throws {
         var generator = SplitMix64(state: seed)
-        for roundIndex in 0..<40 {
+        for roundIndex in 0..<80 {
             let queue = AsyncQueue<Int>(capacity: capacity)
             let ledger = Ledger()
             let consumers = (0..<3).map { _ in

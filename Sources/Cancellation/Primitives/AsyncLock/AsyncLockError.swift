@@ -4,6 +4,8 @@ public enum AsyncLockError: Error, Hashable, Sendable, CustomStringConvertible {
     /// or it belongs to another lock. The lock was left unchanged.
     case notHeld
 
+    /// A sentence describing the misuse, for example
+    /// `released an AsyncLock that this ownership does not hold`.
     public var description: String {
         switch self {
         case .notHeld: "released an AsyncLock that this ownership does not hold"

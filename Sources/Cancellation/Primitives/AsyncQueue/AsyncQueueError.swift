@@ -6,6 +6,7 @@ public enum AsyncQueueError: Error, Hashable, Sendable, CustomStringConvertible 
     /// ``AsyncQueue/trySend(_:)`` found no room; the element was not enqueued.
     case full
 
+    /// A sentence describing the misuse, for example `sent on a finished AsyncQueue`.
     public var description: String {
         switch self {
         case .finished: "sent on a finished AsyncQueue"

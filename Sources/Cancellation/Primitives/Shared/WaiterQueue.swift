@@ -128,7 +128,9 @@ extension WaiterQueue.Entry: Sendable where Token: Sendable {}
 /// nothing, so no bookkeeping outlives a wait.
 package struct WaiterRegistrations: Sendable {
     private var nextID: UInt64 = 0
-    private var reserved: [UInt64: Bool] = [:]
+    /// Reserved ids and whether each was cancelled. Few at a time (one per waiter between two lock
+    /// acquisitions), so a short array beats hashing.
+    private var reserved: [(id: UInt64, cancelled: Bool)] = []
 
     package init() {}
 
@@ -139,17 +141,26 @@ package struct WaiterRegistrations: Sendable {
     package mutating func reserve() -> UInt64 {
         let id = nextID
         nextID &+= 1
-        reserved[id] = false
+        reserved.append((id, false))
         return id
+    }
+
+    private func index(of id: UInt64) -> Int? {
+        // The newest reservation is the likeliest, so search from the back.
+        reserved.lastIndex { $0.id == id }
     }
 
     /// Ends the reservation of `id`; returns whether it was cancelled in the meantime.
     package mutating func register(_ id: UInt64) -> Bool {
-        reserved.removeValue(forKey: id) ?? false
+        guard let index = index(of: id) else { return false }
+        let cancelled = reserved[index].cancelled
+        reserved.swapAt(index, reserved.count - 1)
+        reserved.removeLast()
+        return cancelled
     }
 
     /// Marks a reserved `id` as cancelled; does nothing for other ids.
     package mutating func cancel(_ id: UInt64) {
-        if reserved[id] != nil { reserved[id] = true }
+        if let index = index(of: id) { reserved[index].cancelled = true }
     }
 }
