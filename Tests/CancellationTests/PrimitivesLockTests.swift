@@ -105,6 +105,25 @@ struct PrimitivesLockTests {
         #expect(try await lock.withLock { 2 } == 2)
     }
 
+    @Test("cleanup in a cancelled task waits for the lock inside withCancellationShield and gets it")
+    func shieldedCleanup() async throws {
+        let lock = AsyncLock()
+        let held = try #require(lock.tryAcquire())
+        let cleaned = Recorder<Bool>()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            #expect(await (try? lock.withLock { 0 }) == nil)  // unshielded: refused at once
+            try await withCancellationShield {
+                try await lock.withLock { cleaned.record(true) }
+            }
+        }
+        await waitUntil { lock.waiterCount == 1 }
+        try lock.release(held)
+        try await task.value
+        #expect(cleaned.all == [true])
+        #expect(!lock.isLocked)
+    }
+
     @Test("withTimeout around withLock on a held lock throws TimeoutError and leaves the lock unchanged")
     func timeoutAroundWithLock() async throws {
         let clock = ManualClock()
