@@ -164,7 +164,7 @@ func addPrimitiveFigures(to report: inout Report, _ options: Options) async thro
         "L2 contended hand-off (8 tasks, \(total) acquisitions) AsyncLock ÷ actor lock throughput: \(format(oursPerSecond / actorPerSecond)) (target ≥ 2) — \(format(oursPerSecond / 1e6, digits: 3)) M/s vs \(format(actorPerSecond / 1e6, digits: 3)) M/s; with a yield inside the critical section (a hand-off per acquisition, \(forcedTotal) acquisitions): \(format(forcedRatio)) — \(format(median(oursForced) / 1e6, digits: 3)) M/s vs \(format(median(actorsForced) / 1e6, digits: 3)) M/s")
 
     // L3: bounded (64) single-producer/single-consumer throughput, AsyncQueue vs AsyncStream.
-    let items = options.quick ? 20_000 : 1_000_000
+    let items = options.quick ? 20_000 : 200_000
     var queueRates: [Double] = [], streamRates: [Double] = []
     for _ in 0..<options.rounds {
         queueRates.append(try await queueThroughput(count: items))
