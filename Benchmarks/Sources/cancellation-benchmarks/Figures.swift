@@ -55,6 +55,7 @@ func runAll(_ options: Options) async throws -> Report {
     report.add("B6", json: "{\"shield\": \(format(shield / bare, digits: 3)), \"cancel_scope\": \(format(scope / bare, digits: 3))}", line:
         "B6 per call ÷ bare child task: withCancellationShield \(format(shield / bare)), withCancelScope with a deadline \(format(scope / bare))")
     try await addStreamFigures(to: &report, options)
+    try await addPrimitiveFigures(to: &report, options)
     return report
 }
 

@@ -1,0 +1,185 @@
+import Synchronization
+
+/// A mutual-exclusion lock for async code whose waits are cancellation points, granted in FIFO order.
+///
+/// Use ``withLock(isolation:_:)``: it waits for the lock, runs the body, and releases the lock when the
+/// body returns or throws. An uncontended acquisition never suspends. When the lock is released while
+/// tasks wait, it is handed directly to the one that has waited longest; a task arriving later cannot
+/// overtake them.
+///
+/// ```swift
+/// let lock = AsyncLock()
+/// try await withTimeout(.seconds(1)) {
+///     try await lock.withLock { try await connection.write(frame) }
+/// }
+/// ```
+///
+/// **Cancellation.** Waiting for the lock is a cancellation point, and every enclosing cancel scope or
+/// timeout applies to it with no extra API. The contract: *if a wait throws because of cancellation, it had
+/// no effect* — the task never held the lock, and nothing else changed. A task that is already cancelled
+/// throws `CancellationError` without taking the lock, even when it is free. If the lock was handed to a
+/// waiter in the same instant that waiter was cancelled, the hand-off wins: the waiter holds the lock and
+/// its acquisition returns normally (so `withLock` runs its body, which sees the cancellation at its first
+/// cancellation point, and then releases the lock to the next waiter). No waiter is resumed twice, none is
+/// left waiting for a release that already happened, and cancelled waiters never delay the others.
+///
+/// Cleanup that must take the lock in a cancelled task runs inside ``withCancellationShield(isolation:operation:)``.
+///
+/// - Warning: The lock is not reentrant: calling ``withLock(isolation:_:)`` from inside its own body waits
+///   forever (or until cancelled). It is not an actor either: the body may suspend while holding the lock,
+///   and all other waiters wait that long.
+public final class AsyncLock: Sendable {
+    /// Proof of holding an ``AsyncLock``, returned by ``AsyncLock/acquire(isolation:)`` and consumed by
+    /// ``AsyncLock/release(_:)``.
+    ///
+    /// Each acquisition gets a distinct ownership, so a stale or foreign one is recognised on release.
+    public struct Ownership: Hashable, Sendable {
+        let lock: ObjectIdentifier
+        let generation: UInt64
+    }
+
+    private let state = Mutex(AsyncLockStateMachine<CheckedContinuation<UInt64, any Error>>())
+
+    /// Creates an unlocked lock.
+    public init() {}
+
+    /// Whether some task holds the lock at this instant.
+    ///
+    /// The answer may be out of date as soon as it is returned; use it for diagnostics, not for decisions.
+    public var isLocked: Bool {
+        state.withTrackedLock { $0.holder != nil }
+    }
+
+    /// The number of tasks waiting for the lock at this instant, for diagnostics and tests.
+    public var waiterCount: Int {
+        state.withTrackedLock { $0.waiters.count }
+    }
+
+    private func ownership(_ generation: UInt64) -> Ownership {
+        Ownership(lock: ObjectIdentifier(self), generation: generation)
+    }
+
+    /// Takes the lock if it is free, without waiting.
+    ///
+    /// This is not a cancellation point: it neither suspends nor checks for cancellation.
+    ///
+    /// - Returns: The ownership to pass to ``release(_:)``, or `nil` if the lock is held.
+    public func tryAcquire() -> Ownership? {
+        state.withTrackedLock { $0.tryAcquire() }.map(ownership)
+    }
+
+    /// Waits until the lock is free and takes it.
+    ///
+    /// Prefer ``withLock(isolation:_:)``, which cannot forget to release. Waiters are served in FIFO order.
+    ///
+    /// On cancellation — before the call or while waiting — this throws `CancellationError` and the lock
+    /// was not taken. If the lock was handed over at the instant of cancellation, this returns the
+    /// ownership normally instead.
+    ///
+    /// - Parameter isolation: The caller's actor. Leave the default.
+    /// - Returns: The ownership to pass to ``release(_:)`` exactly once.
+    /// - Throws: `CancellationError` if the task was cancelled before it got the lock.
+    public func acquire(isolation: isolated (any Actor)? = #isolation) async throws -> Ownership {
+        try Task.checkCancellation()
+        switch state.withTrackedLock({ $0.acquireOrReserve() }) {
+        case .acquired(let generation):
+            return ownership(generation)
+        case .wait(let id):
+            let generation: UInt64 = try await suspendAsWaiter(isolation: isolation) { continuation in
+                switch state.withTrackedLock({ $0.register(id, continuation) }) {
+                case .resumeAcquired(let generation): continuation.resume(returning: generation)
+                case .resumeCancelled: continuation.resume(throwing: CancellationError())
+                case .suspended: break
+                }
+            } cancel: { [self] in
+                if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
+                    continuation.resume(throwing: CancellationError())
+                }
+            }
+            return ownership(generation)
+        }
+    }
+
+    /// Releases the lock held by `ownership`, handing it to the longest-waiting task if there is one.
+    ///
+    /// Releasing never waits and is not affected by cancellation.
+    ///
+    /// - Parameter ownership: What ``acquire(isolation:)`` or ``tryAcquire()`` returned.
+    /// - Throws: ``AsyncLockError/notHeld`` if `ownership` does not hold this lock now (released before, or
+    ///   from another lock); the lock is then left unchanged.
+    public func release(_ ownership: Ownership) throws(AsyncLockError) {
+        guard ownership.lock == ObjectIdentifier(self) else { throw .notHeld }
+        let action = try state.withTrackedLock { (machine) throws(AsyncLockError) in
+            try machine.release(ownership.generation)
+        }
+        if case .resume(let continuation, let generation) = action {
+            continuation.resume(returning: generation)
+        }
+    }
+
+    /// Releases a hold this type knows to be current.
+    private func releaseHeld(_ ownership: Ownership) {
+        do {
+            try release(ownership)
+        } catch {
+            // Unreachable: `withLock` releases only the ownership it acquired, once.
+            assertionFailure("AsyncLock: \(error)")
+        }
+    }
+
+    /// Waits for the lock, runs `body` while holding it, and releases it when `body` returns or throws.
+    ///
+    /// An uncontended call never suspends before running `body`. Waiters are served in FIFO order.
+    ///
+    /// On cancellation while waiting, this throws `CancellationError`, `body` did not run and the lock was
+    /// not taken. If the lock was handed over at the instant of cancellation, `body` runs (in a cancelled
+    /// task) and the lock is released afterwards as usual.
+    ///
+    /// - Parameters:
+    ///   - isolation: The caller's actor; `body` runs there, so it may use the caller's non-`Sendable`
+    ///     state. Leave the default.
+    ///   - body: The critical section.
+    /// - Returns: What `body` returns.
+    /// - Throws: `CancellationError` if the task was cancelled before it got the lock; otherwise what
+    ///   `body` throws.
+    public func withLock<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> sending Result
+    ) async throws -> sending Result {
+        let held = try await acquire(isolation: isolation)
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            releaseHeld(held)
+            throw error
+        }
+        releaseHeld(held)
+        return result
+    }
+
+    /// Runs `body` while holding the lock if the lock is free now; otherwise returns `nil` without waiting.
+    ///
+    /// Taking the lock is not a cancellation point; `body` runs even in a cancelled task.
+    ///
+    /// - Parameters:
+    ///   - isolation: The caller's actor; `body` runs there. Leave the default.
+    ///   - body: The critical section.
+    /// - Returns: What `body` returns, or `nil` if the lock was held.
+    /// - Throws: What `body` throws; the lock is released first.
+    public func withLockIfAvailable<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: () async throws -> sending Result
+    ) async throws -> sending Result? {
+        guard let held = tryAcquire() else { return nil }
+        let result: Result
+        do {
+            result = try await body()
+        } catch {
+            releaseHeld(held)
+            throw error
+        }
+        releaseHeld(held)
+        return result
+    }
+}

@@ -1,0 +1,328 @@
+@testable import Cancellation
+import Testing
+
+/// The pure state machines of the primitives, driven synchronously with plain tokens standing in for
+/// continuations.
+@Suite("Primitives state machines")
+struct PrimitivesStateMachineTests {
+    // MARK: Waiter bookkeeping
+
+    @Test("the waiter queue keeps FIFO order, skips removed waiters and counts correctly")
+    func waiterQueue() {
+        var queue = WaiterQueue<String>()
+        for (id, token) in ["a", "b", "c", "d"].enumerated() { queue.append(UInt64(id), token) }
+        let value1 = queue.remove(1)
+        #expect(value1 == "b")
+        let value2 = queue.remove(1)
+        #expect(value2 == nil)
+        #expect(queue.count == 3)
+        let value3 = queue.popFirst()?.token
+        #expect(value3 == "a")
+        let value4 = queue.popFirst()?.token
+        #expect(value4 == "c")
+        queue.append(9, "e")
+        let value5 = queue.removeAll()
+        #expect(value5 == ["d", "e"])
+        #expect(queue.isEmpty)
+        let value6 = queue.popFirst()
+        #expect(value6 == nil)
+    }
+
+    @Test("a FIFO buffer keeps order across its compaction")
+    func fifoCompaction() {
+        var buffer = FIFOBuffer<Int>()
+        var expected = 0
+        for value in 0..<1_000 {
+            buffer.append(value)
+            if value % 3 != 0 {
+                let value7 = buffer.popFirst()
+                #expect(value7 == expected)
+                expected += 1
+            }
+        }
+        while let value = buffer.popFirst() {
+            #expect(value == expected)
+            expected += 1
+        }
+        #expect(expected == 1_000)
+    }
+
+    @Test("a cancellation before registration is remembered once; after completion it is ignored")
+    func registrations() {
+        var registrations = WaiterRegistrations()
+        let first = registrations.reserve()
+        let second = registrations.reserve()
+        registrations.cancel(first)
+        let value8 = registrations.register(first)
+        #expect(value8 == true)
+        let value9 = registrations.register(second)
+        #expect(value9 == false)
+        registrations.cancel(first)  // completed: nothing is kept
+        #expect(registrations.pendingCount == 0)
+    }
+
+    // MARK: Lock
+
+    @Test("lock: uncontended acquire, contended waiters in FIFO order, direct hand-off")
+    func lockHandOff() throws {
+        var lock = AsyncLockStateMachine<String>()
+        let value10 = lock.tryAcquire()
+        let held = try #require(value10)
+        guard case .wait(let a) = lock.acquireOrReserve(), case .wait(let b) = lock.acquireOrReserve() else {
+            Issue.record("expected to wait")
+            return
+        }
+        guard case .suspended = lock.register(a, "A"), case .suspended = lock.register(b, "B") else {
+            Issue.record("expected to queue")
+            return
+        }
+        let value11 = lock.tryAcquire()
+        #expect(value11 == nil)  // no barging past the waiters
+        guard case .resume("A", let generationA) = try lock.release(held) else {
+            Issue.record("A should get the lock")
+            return
+        }
+        #expect(lock.holder == generationA)
+        guard case .resume("B", let generationB) = try lock.release(generationA) else {
+            Issue.record("B should get the lock")
+            return
+        }
+        guard case .none = try lock.release(generationB) else {
+            Issue.record("the lock should become free")
+            return
+        }
+        #expect(lock.holder == nil)
+    }
+
+    @Test("lock: releasing a hold that is not current throws notHeld and changes nothing")
+    func lockBadRelease() throws {
+        var lock = AsyncLockStateMachine<String>()
+        #expect(throws: AsyncLockError.notHeld) { try lock.release(0) }
+        let value12 = lock.tryAcquire()
+        let held = try #require(value12)
+        _ = try lock.release(held)
+        #expect(throws: AsyncLockError.notHeld) { try lock.release(held) }  // double release
+        let value13 = lock.tryAcquire()
+        let again = try #require(value13)
+        #expect(throws: AsyncLockError.notHeld) { try lock.release(held) }  // stale hold
+        #expect(lock.holder == again)
+    }
+
+    @Test("lock: a waiter cancelled while queued is removed and resumed once; one cancelled before registering is never queued")
+    func lockCancellation() throws {
+        var lock = AsyncLockStateMachine<String>()
+        let value14 = lock.tryAcquire()
+        let held = try #require(value14)
+        guard case .wait(let a) = lock.acquireOrReserve(), case .wait(let b) = lock.acquireOrReserve(),
+              case .wait(let c) = lock.acquireOrReserve()
+        else {
+            Issue.record("expected to wait")
+            return
+        }
+        _ = lock.register(a, "A")
+        guard case .resumeCancelled("A") = lock.cancel(a) else {
+            Issue.record("A should be resumed with CancellationError")
+            return
+        }
+        guard case .none = lock.cancel(a) else {
+            Issue.record("a second cancellation must do nothing")
+            return
+        }
+        guard case .none = lock.cancel(b) else {
+            Issue.record("B is not queued yet")
+            return
+        }
+        guard case .resumeCancelled = lock.register(b, "B") else {
+            Issue.record("B was cancelled before registering")
+            return
+        }
+        _ = lock.register(c, "C")
+        guard case .resume("C", _) = try lock.release(held) else {
+            Issue.record("C, the only live waiter, should get the lock")
+            return
+        }
+        #expect(lock.waiters.isEmpty)
+        #expect(lock.registrations.pendingCount == 0)
+    }
+
+    @Test("lock: a waiter granted the lock and then cancelled keeps it (cancellation does nothing)")
+    func lockGrantBeatsCancellation() throws {
+        var lock = AsyncLockStateMachine<String>()
+        let value15 = lock.tryAcquire()
+        let held = try #require(value15)
+        guard case .wait(let a) = lock.acquireOrReserve() else { Issue.record("unexpected action"); return }
+        _ = lock.register(a, "A")
+        guard case .resume("A", let generation) = try lock.release(held) else { Issue.record("unexpected action"); return }
+        guard case .none = lock.cancel(a) else {
+            Issue.record("a granted waiter must not be resumed again")
+            return
+        }
+        #expect(lock.holder == generation)
+        #expect(lock.registrations.pendingCount == 0)
+    }
+
+    @Test("lock: a waiter registering after the lock became free takes it at once")
+    func lockFreedBeforeRegistration() throws {
+        var lock = AsyncLockStateMachine<String>()
+        let value16 = lock.tryAcquire()
+        let held = try #require(value16)
+        guard case .wait(let a) = lock.acquireOrReserve() else { Issue.record("unexpected action"); return }
+        guard case .none = try lock.release(held) else { Issue.record("unexpected action"); return }
+        guard case .resumeAcquired = lock.register(a, "A") else {
+            Issue.record("A should take the free lock")
+            return
+        }
+        #expect(lock.holder != nil)
+    }
+
+    // MARK: Semaphore
+
+    @Test("semaphore: permits taken and returned; signal hands to the first waiter; bound enforced")
+    func semaphore() throws {
+        var semaphore = AsyncSemaphoreStateMachine<String>(permits: 1, maximum: 1)
+        let value17 = semaphore.tryWait()
+        #expect(value17)
+        let value18 = semaphore.tryWait()
+        #expect(!value18)
+        guard case .wait(let a) = semaphore.waitOrReserve(), case .wait(let b) = semaphore.waitOrReserve() else { Issue.record("unexpected action"); return }
+        _ = semaphore.register(a, "A")
+        _ = semaphore.register(b, "B")
+        guard case .resume("A") = try semaphore.signal() else {
+            Issue.record("A first")
+            return
+        }
+        guard case .resume("B") = try semaphore.signal() else {
+            Issue.record("then B")
+            return
+        }
+        guard case .none = try semaphore.signal() else { Issue.record("unexpected action"); return }
+        #expect(semaphore.permits == 1)
+        #expect(throws: AsyncSemaphoreError.overflow) { try semaphore.signal() }
+        #expect(semaphore.permits == 1)
+    }
+
+    @Test("semaphore: a cancelled queued waiter gives up its place; a granted one keeps its permit")
+    func semaphoreCancellation() throws {
+        var semaphore = AsyncSemaphoreStateMachine<String>(permits: 0, maximum: .max)
+        guard case .wait(let a) = semaphore.waitOrReserve(), case .wait(let b) = semaphore.waitOrReserve() else { Issue.record("unexpected action"); return }
+        _ = semaphore.register(a, "A")
+        _ = semaphore.register(b, "B")
+        guard case .resumeCancelled("A") = semaphore.cancel(a) else { Issue.record("unexpected action"); return }
+        guard case .resume("B") = try semaphore.signal() else {
+            Issue.record("B should get the permit A gave up")
+            return
+        }
+        guard case .none = semaphore.cancel(b) else {
+            Issue.record("B was granted; its cancellation does nothing")
+            return
+        }
+        #expect(semaphore.permits == 0)
+        guard case .wait(let c) = semaphore.waitOrReserve() else { Issue.record("unexpected action"); return }
+        _ = try semaphore.signal()
+        guard case .resumeAcquired = semaphore.register(c, "C") else {
+            Issue.record("C should take the permit signalled before it registered")
+            return
+        }
+        #expect(semaphore.permits == 0)
+    }
+
+    // MARK: Event
+
+    @Test("event: set releases every waiter, reset does not strand them, cancellation removes one")
+    func event() {
+        var event = AsyncEventStateMachine<String>(isSet: false)
+        guard case .wait(let a) = event.waitOrReserve(), case .wait(let b) = event.waitOrReserve(),
+              case .wait(let c) = event.waitOrReserve()
+        else { Issue.record("unexpected action"); return }
+        _ = event.register(a, "A")
+        _ = event.register(b, "B")
+        guard case .resumeCancelled("B") = event.cancel(b) else { Issue.record("unexpected action"); return }
+        let value19 = event.set()
+        #expect(value19 == ["A"])
+        event.reset()
+        let value20 = event.register(c, "C")
+        #expect(value20 == .suspended)
+        let value21 = event.set()
+        #expect(value21 == ["C"])
+        let value22 = event.waitOrReserve()
+        #expect(value22 == .proceed)
+    }
+
+    // MARK: Queue
+
+    typealias Queue = AsyncQueueStateMachine<Int, String, String>
+
+    @Test("queue: buffered FIFO, senders wait when full and move into the buffer in order")
+    func queueBounded() {
+        var queue = Queue(capacity: 1)
+        guard case .buffered = queue.send(1) else { Issue.record("unexpected action"); return }
+        guard case .wait(let s2) = queue.send(2), case .wait(let s3) = queue.send(3) else { Issue.record("unexpected action"); return }
+        guard case .suspended = queue.registerSender(s2, "S2", 2), case .suspended = queue.registerSender(s3, "S3", 3) else { Issue.record("unexpected action"); return }
+        guard case .element(1, resumeSender: "S2") = queue.receive() else {
+            Issue.record("1 first, and S2's element moves into the buffer")
+            return
+        }
+        guard case .element(2, resumeSender: "S3") = queue.receive() else { Issue.record("unexpected action"); return }
+        guard case .element(3, resumeSender: nil) = queue.receive() else { Issue.record("unexpected action"); return }
+        guard case .wait = queue.receive() else { Issue.record("unexpected action"); return }
+    }
+
+    @Test("queue: a waiting receiver is handed the element directly; capacity 0 is a rendezvous")
+    func queueHandOff() {
+        var queue = Queue(capacity: 0)
+        guard case .wait(let r) = queue.receive(), case .suspended = queue.registerReceiver(r, "R") else { Issue.record("unexpected action"); return }
+        guard case .deliver("R", 7) = queue.send(7) else {
+            Issue.record("R should get 7 directly")
+            return
+        }
+        guard case .wait(let s) = queue.send(8), case .suspended = queue.registerSender(s, "S", 8) else { Issue.record("unexpected action"); return }
+        guard case .element(8, resumeSender: "S") = queue.receive() else {
+            Issue.record("the receiver takes S's element directly")
+            return
+        }
+        #expect(queue.buffer.isEmpty)
+    }
+
+    @Test("queue: a cancelled sender's element is never enqueued; a cancelled receiver takes nothing")
+    func queueCancellation() {
+        var queue = Queue(capacity: 1)
+        _ = queue.send(1)
+        guard case .wait(let s) = queue.send(2), case .suspended = queue.registerSender(s, "S", 2) else { Issue.record("unexpected action"); return }
+        guard case .resumeSender("S") = queue.cancel(s) else { Issue.record("unexpected action"); return }
+        guard case .element(1, resumeSender: nil) = queue.receive() else {
+            Issue.record("2 must not have been enqueued")
+            return
+        }
+        guard case .wait(let r) = queue.receive(), case .suspended = queue.registerReceiver(r, "R") else { Issue.record("unexpected action"); return }
+        guard case .resumeReceiver("R") = queue.cancel(r) else { Issue.record("unexpected action"); return }
+        guard case .buffered = queue.send(3) else {
+            Issue.record("3 must be buffered, not handed to the cancelled receiver")
+            return
+        }
+        guard case .element(3, resumeSender: nil) = queue.receive() else {
+            Issue.record("3 is buffered, so the next receive takes it")
+            return
+        }
+    }
+
+    @Test("queue: finish fails waiting senders, ends waiting receivers, keeps buffered elements")
+    func queueFinish() {
+        var queue = Queue(capacity: 1)
+        _ = queue.send(1)
+        guard case .wait(let s) = queue.send(2), case .suspended = queue.registerSender(s, "S", 2) else { Issue.record("unexpected action"); return }
+        let finished = queue.finish()
+        #expect(finished.senders == ["S"])
+        #expect(finished.receivers == [])
+        guard case .finished = queue.send(3) else { Issue.record("unexpected action"); return }
+        guard case .element(1, resumeSender: nil) = queue.receive() else { Issue.record("unexpected action"); return }
+        guard case .finished = queue.receive() else { Issue.record("unexpected action"); return }
+        var empty = Queue(capacity: nil)
+        guard case .wait(let r) = empty.receive(), case .suspended = empty.registerReceiver(r, "R") else { Issue.record("unexpected action"); return }
+        let value23 = empty.finish().receivers
+        #expect(value23 == ["R"])
+        guard case .finished = empty.send(0) else {
+            Issue.record("a send after finish fails")
+            return
+        }
+    }
+}
