@@ -19,7 +19,13 @@ struct PrimitivesSemaphoreTests {
             })
             await waitUntil { semaphore.waiterCount == index + 1 }
         }
-        for _ in 0..<4 { try semaphore.signal() }
+        // One permit at a time, waiting for its waiter to run: the order in which the waiters *record* is
+        // then the order in which they were granted (with all four signalled at once, the woken tasks
+        // would race each other to record).
+        for granted in 1...4 {
+            try semaphore.signal()
+            await waitUntil { order.all.count == granted }
+        }
         for task in tasks { try await task.value }
         #expect(order.all == [0, 1, 2, 3])
         #expect(semaphore.availablePermits == 0)
