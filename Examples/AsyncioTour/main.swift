@@ -89,7 +89,7 @@ func badWorker() async -> Int {
     while iterations < 5 {                                 // a bounded stand-in for `while True`
         do {
             try await Task.sleep(for: seconds(0.05))
-        } catch {  // cancellation-lint:disable:this swallowed-cancellation-loop
+        } catch {  // cancellation-lint:disable:this swallowed-cancellation-loop -- the bug, shown on purpose
             // BUG: swallows CancellationError; the loop carries on as if nothing happened.
         }
         iterations += 1

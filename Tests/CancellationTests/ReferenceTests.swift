@@ -87,7 +87,7 @@ struct ReferenceTests {
         let bad = Task { () async -> String in
             do {
                 try await clock.sleep(for: .seconds(100))
-            } catch {  // cancellation-lint:disable:this catch-all-fallback
+            } catch {  // cancellation-lint:disable:this catch-all-fallback -- the reference's bad_worker, on purpose
                 // swallowed, on purpose: this is the reference's bad_worker
             }
             return "carried on as if nothing happened"
