@@ -24,7 +24,7 @@ import Synchronization
 /// block stops at its next cancellation point.
 public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration {
     /// The clock the scope's deadline is measured on.
-    public let clock: C
+    public var clock: C { adapter.clock }
     /// How late the scope's timer may fire, passed on to the clock.
     public var tolerance: Duration? { core.tolerance }
     /// Where the scope was opened.
@@ -42,7 +42,6 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     init(clock: C, start: C.Instant? = nil, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
         let start = start ?? clock.now
         let adapter = ClockAdapter(clock: clock, start: start)
-        self.clock = clock
         self.adapter = adapter
         let coreClock: any ScopeClock
         #if canImport(Glibc)

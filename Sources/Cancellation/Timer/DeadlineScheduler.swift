@@ -24,15 +24,7 @@ struct TimerRegistration: Sendable {
     /// Stops the timer. Its action may already be running; actions are idempotent and check the scope's
     /// state, so a late one has no effect.
     func cancel() {
-        switch kind {
-        case .sleepingTask(let task):
-            task.cancel()
-        #if canImport(Glibc)
-        case .engine(let entry):
-            // `false` means it fired: its action ran, or is running, on the engine thread.
-            _ = entry.owner?.cancel(entry)
-        #endif
-        }
+        _ = cancelReportingPending()
     }
 
     /// Stops the timer and says whether it was still pending (engine timers) or its task not yet
@@ -44,6 +36,7 @@ struct TimerRegistration: Sendable {
             return true
         #if canImport(Glibc)
         case .engine(let entry):
+            // `false` means it fired: its action ran, or is running, on the engine thread.
             return entry.owner?.cancel(entry) ?? false
         #endif
         }
