@@ -78,16 +78,112 @@ let lintProducts: [Product] = [
     .plugin(name: "LintCancellationPlugin", targets: ["LintCancellationPlugin"]),
 ]
 
+// MARK: - Deadlines across the wire
+//
+// `CancellationWire` (header codecs, server policy, outgoing budget) is always built: it needs nothing but
+// the core. Each integration is its own product behind a package trait, so users of the core never build
+// gRPC, Hummingbird or AsyncHTTPClient: enable the trait of the integration you use, e.g.
+// `.package(url: …, from: …, traits: ["GRPC"])`, or `swift build --traits GRPC,Hummingbird,AsyncHTTPClient`
+// here.
+
+let wireTraits: Set<Trait> = [
+    .trait(name: "GRPC", description: "CancellationGRPC: deadline interceptors for grpc-swift 2."),
+    .trait(name: "Hummingbird", description: "CancellationHummingbird: a request-deadline middleware for Hummingbird 2."),
+    .trait(name: "AsyncHTTPClient", description: "CancellationAsyncHTTPClient: AsyncHTTPClient requests under the effective deadline."),
+    .default(enabledTraits: []),
+]
+
+let wireDependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+    .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+]
+
+let whenGRPC: TargetDependencyCondition? = .when(traits: ["GRPC"])
+let whenHummingbird: TargetDependencyCondition? = .when(traits: ["Hummingbird"])
+let whenAsyncHTTPClient: TargetDependencyCondition? = .when(traits: ["AsyncHTTPClient"])
+
+let wireTargets: [Target] = [
+    .target(
+        name: "CancellationWire",
+        dependencies: ["Cancellation"]
+    ),
+    .target(
+        name: "CancellationGRPC",
+        dependencies: [
+            "Cancellation",
+            "CancellationWire",
+            .product(name: "GRPCCore", package: "grpc-swift-2", condition: whenGRPC),
+        ]
+    ),
+    .target(
+        name: "CancellationHummingbird",
+        dependencies: [
+            "Cancellation",
+            "CancellationWire",
+            .product(name: "Hummingbird", package: "hummingbird", condition: whenHummingbird),
+        ]
+    ),
+    .target(
+        name: "CancellationAsyncHTTPClient",
+        dependencies: [
+            "Cancellation",
+            "CancellationWire",
+            .product(name: "AsyncHTTPClient", package: "async-http-client", condition: whenAsyncHTTPClient),
+            .product(name: "NIOCore", package: "swift-nio", condition: whenAsyncHTTPClient),
+            .product(name: "NIOHTTP1", package: "swift-nio", condition: whenAsyncHTTPClient),
+        ]
+    ),
+    .testTarget(
+        name: "CancellationWireTests",
+        dependencies: ["Cancellation", "CancellationWire"]
+    ),
+    .testTarget(
+        name: "CancellationGRPCTests",
+        dependencies: [
+            "Cancellation",
+            "CancellationWire",
+            "CancellationGRPC",
+            .product(name: "GRPCCore", package: "grpc-swift-2", condition: whenGRPC),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport", condition: whenGRPC),
+        ]
+    ),
+    .testTarget(
+        name: "CancellationHTTPTests",
+        dependencies: [
+            "Cancellation",
+            "CancellationWire",
+            "CancellationHummingbird",
+            "CancellationAsyncHTTPClient",
+            .product(name: "Hummingbird", package: "hummingbird", condition: whenHummingbird),
+            .product(name: "AsyncHTTPClient", package: "async-http-client", condition: whenAsyncHTTPClient),
+            .product(name: "NIOCore", package: "swift-nio", condition: whenAsyncHTTPClient),
+            .product(name: "HTTPTypes", package: "swift-http-types", condition: whenHummingbird),
+        ]
+    ),
+]
+
+let wireProducts: [Product] = [
+    .library(name: "CancellationWire", targets: ["CancellationWire"]),
+    .library(name: "CancellationGRPC", targets: ["CancellationGRPC"]),
+    .library(name: "CancellationHummingbird", targets: ["CancellationHummingbird"]),
+    .library(name: "CancellationAsyncHTTPClient", targets: ["CancellationAsyncHTTPClient"]),
+]
+
 // MARK: - Package
 
 let package = Package(
     name: "swift-cancellation",
     platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
-    products: coreProducts + lintProducts,
+    products: coreProducts + lintProducts + wireProducts,
+    traits: wireTraits,
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-    ] + lintDependencies,
-    targets: coreTargets + lintTargets
+    ] + lintDependencies + wireDependencies,
+    targets: coreTargets + lintTargets + wireTargets
 )
 
 for target in package.targets where target.type != .plugin {

@@ -1,0 +1,3 @@
+#if AsyncHTTPClient
+// Enabled with the `AsyncHTTPClient` package trait.
+#endif

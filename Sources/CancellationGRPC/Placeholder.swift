@@ -1,0 +1,3 @@
+#if GRPC
+// Enabled with the `GRPC` package trait.
+#endif

@@ -1,0 +1,3 @@
+#if Hummingbird
+// Enabled with the `Hummingbird` package trait.
+#endif

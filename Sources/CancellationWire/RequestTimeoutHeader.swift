@@ -1,0 +1,54 @@
+/// The `Request-Timeout-Ms` HTTP header: how many milliseconds the client gives the server to answer.
+///
+/// The library's HTTP integrations send and read this header so a request's remaining budget travels
+/// from hop to hop, as `grpc-timeout` does for gRPC. The value is one to ten ASCII digits, a whole number
+/// of milliseconds (`250`, `30000`) — the same shape as the Connect protocol's `Connect-Timeout-Ms`.
+/// Ten digits allow about 115 days, far more than any server should accept; cap it with
+/// ``ServerDeadlinePolicy``.
+///
+/// Values arrive from the network and are untrusted. ``parse(_:)`` accepts exactly that grammar (with
+/// optional surrounding spaces or tabs) and returns `nil` for anything else — a sign, a fraction, an
+/// eleventh digit, a unit, non-ASCII bytes — so a caller treats a malformed header as absent. It never
+/// traps.
+public enum RequestTimeoutHeader {
+    /// The header's name, `Request-Timeout-Ms` (HTTP field names are case-insensitive).
+    public static let name = "Request-Timeout-Ms"
+
+    /// The largest number the grammar allows: ten digits.
+    public static let maximumValue: Int64 = 9_999_999_999
+
+    /// The longest timeout the header can express: 9,999,999,999 ms (about 115 days).
+    public static let maximumTimeout: Duration = .milliseconds(maximumValue)
+
+    /// Reads a `Request-Timeout-Ms` value.
+    ///
+    /// - Parameter value: The header value as received, for example `"250"`.
+    /// - Returns: The timeout, or `nil` when the value does not follow the grammar. `0` gives `.zero`:
+    ///   the client's deadline has already passed.
+    public static func parse(_ value: some StringProtocol) -> Duration? {
+        var bytes = Substring(value).utf8[...]
+        HeaderBytes.trimOptionalWhitespace(&bytes)
+        return HeaderBytes.decimal(bytes, maximumDigits: 10).map { .milliseconds($0) }
+    }
+
+    /// Reads the shortest valid timeout among several values of the header (a request should carry one;
+    /// if it carries more, the shortest wins so a duplicate can never lengthen the deadline).
+    ///
+    /// - Parameter values: Every value of the header, in any order.
+    /// - Returns: The shortest timeout among the valid values, or `nil` when none is valid.
+    public static func parse<S: StringProtocol>(values: some Sequence<S>) -> Duration? {
+        values.lazy.compactMap { parse($0) }.min()
+    }
+
+    /// Writes `timeout` as a `Request-Timeout-Ms` value, rounded up to a whole millisecond so a positive
+    /// budget never becomes `0`.
+    ///
+    /// - Parameter timeout: The time the server gets. Zero or negative gives `0` (the deadline has
+    ///   passed); anything above ``maximumTimeout`` gives the maximum.
+    /// - Returns: The header value.
+    public static func format(_ timeout: Duration) -> String {
+        guard timeout > .zero else { return "0" }
+        guard timeout < maximumTimeout else { return String(maximumValue) }
+        return String(HeaderBytes.ceilingDivide(timeout, by: .milliseconds(1)))
+    }
+}
