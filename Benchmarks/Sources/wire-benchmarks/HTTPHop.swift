@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import CancellationAsyncHTTPClient
+import CancellationHummingbird
+import CancellationWire
+import Hummingbird
+import Logging
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "wire-benchmarks")
+    logger.logLevel = .critical
+    return logger
+}()
+
+/// Runs `body` with a Hummingbird server on a loopback port (with or without the deadline middleware),
+/// then shuts it down and waits for it.
+func withHTTPServer<Value: Sendable>(middleware: Bool, _ body: (Int) async throws -> Value) async throws -> Value {
+    let router = Router()
+    if middleware {
+        router.add(middleware: RequestDeadlineMiddleware(
+            policy: ServerDeadlinePolicy(defaultTimeout: .seconds(30), maximumTimeout: .seconds(60))
+        ))
+    }
+    router.get("ping") { _, _ in "pong" }
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    let app = Application(
+        router: router,
+        configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in
+            portContinuation.yield(channel.localAddress?.port ?? -1)
+            portContinuation.finish()
+        },
+        logger: quietLogger
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            group.cancelAll()
+            throw BenchmarkError.noPort
+        }
+        let result: Result<Value, any Error>
+        do { result = .success(try await body(port)) } catch { result = .failure(error) }
+        group.cancelAll()
+        // The server ends once cancelled; what it reports on the way out is of no interest here.
+        while let next = await group.nextResult() {
+            _ = next
+        }
+        return try result.get()
+    }
+}
+
+func measureHTTP(requestsPerRound: Int, rounds: Int) async throws -> HopFigure {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    let figure: Result<HopFigure, any Error>
+    do {
+        figure = .success(try await withHTTPServer(middleware: false) { plainPort in
+            try await withHTTPServer(middleware: true) { deadlinePort in
+                var timedRequest = HTTPClientRequest(url: "http://127.0.0.1:\(plainPort)/ping")
+                timedRequest.headers.add(name: RequestTimeoutHeader.name, value: "10000")
+                let deadlineRequest = HTTPClientRequest(url: "http://127.0.0.1:\(deadlinePort)/ping")
+                return try await interleaved(
+                    rounds: rounds,
+                    requests: requestsPerRound,
+                    without: {
+                        // The plain client sends the same header by hand, and bounds the head by the same 10 s.
+                        let response = try await client.execute(timedRequest, timeout: .seconds(10))
+                        let body = try await response.body.collect(upTo: 1 << 16)
+                        guard response.status == .ok, body.readableBytes == 4 else {
+                            throw BenchmarkError.wrongStatus(response.status.code)
+                        }
+                    },
+                    with: {
+                        let (status, bytes) = try await client.withResponse(to: deadlineRequest, timeout: .seconds(10)) { response in
+                            (response.status.code, try await response.body.collect(upTo: 1 << 16).readableBytes)
+                        }
+                        guard status == 200, bytes == 4 else { throw BenchmarkError.wrongStatus(status) }
+                    }
+                )
+            }
+        })
+    } catch {
+        figure = .failure(error)
+    }
+    try await client.shutdown()
+    return try figure.get()
+}
