@@ -99,11 +99,21 @@ public struct ClientDeadlineInterceptor: ClientInterceptor {
 struct CallDeadline: Sendable {
     let deadline: ContinuousClock.Instant
 
-    /// `error` as the call should report it: a cancellation after the deadline passed is
-    /// `.deadlineExceeded`; anything else passes through.
+    /// `error` as the call should report it: a cancellation by an expired deadline — the one of the
+    /// scope that cancelled the task, or the call's own — is `.deadlineExceeded`; anything else passes
+    /// through.
     func translated(_ error: any Error) -> any Error {
-        guard ContinuousClock.now >= deadline, error.isCancellation || Task.isCancelled else { return error }
+        guard error.isCancellation || Task.isCancelled else { return error }
         if let rpcError = error as? RPCError, rpcError.code == .deadlineExceeded { return rpcError }
+        // The scope whose deadline cancelled the task says so, whenever its timer fired; the clock covers
+        // the call's own timeout, which grpc-swift enforces outside any scope.
+        let expired: Bool
+        if case .deadlineExpired = CancellationReason.current {
+            expired = true
+        } else {
+            expired = ContinuousClock.now >= deadline
+        }
+        guard expired else { return error }
         return RPCError(
             code: .deadlineExceeded,
             message: "The caller's deadline passed before the call finished.",

@@ -21,9 +21,10 @@ import Cancellation
 ///   deadline, fixed when the request reaches the interceptor.
 /// - When the RPC is cancelled by the client or the transport (a reset stream, or grpc-swift's own
 ///   `grpc-timeout` timer), the handler's task is cancelled too, and the RPC fails with
-///   `RPCError.Code.cancelled` — or with `.deadlineExceeded` when that happens within 50 ms of the
-///   deadline, because it is then the client giving up at its own, slightly earlier, deadline, or
-///   grpc-swift's timer for the same `grpc-timeout`.
+///   `RPCError.Code.cancelled`. A cancellation of the RPC within 50 ms of the deadline is left to the
+///   deadline instead, which then ends the RPC with `.deadlineExceeded`: it is grpc-swift's timer for the
+///   same `grpc-timeout`, or the client giving up at its own deadline, which starts a transit time before
+///   ours. (Cancelling the handler early there would also cut the budget of every hop after it.)
 /// - A request whose deadline has already passed when it arrives (a `grpc-timeout` of zero, or a policy
 ///   whose maximum is zero) fails with `.deadlineExceeded` without running the handler.
 ///
@@ -62,9 +63,9 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
     /// under the request's deadline.
     ///
     /// On expiry the handler's task is cancelled; an RPC that then ends by cancellation fails with
-    /// `RPCError.Code.deadlineExceeded`. On cancellation of the RPC by the client or the transport, the
-    /// handler's task is cancelled and the RPC fails with `RPCError.Code.cancelled` (or
-    /// `.deadlineExceeded` within 50 ms of the deadline).
+    /// `RPCError.Code.deadlineExceeded`. On cancellation of the RPC by the client or the transport more
+    /// than 50 ms before the deadline (or without one), the handler's task is cancelled and the RPC fails
+    /// with `RPCError.Code.cancelled`.
     ///
     /// - Parameters:
     ///   - request: The request, whose `grpc-timeout` metadata is read.
@@ -117,8 +118,9 @@ struct RequestDeadline: Sendable {
     /// The RPC's cancellation handle, cancelled by the transport and by grpc-swift's own timer.
     let cancellation: ServerContext.RPCCancellationHandle
 
-    /// How close to the deadline a cancellation of the RPC counts as the deadline passing: a client
-    /// resets the stream at its own deadline, which comes a transit time before ours.
+    /// How close to the deadline a cancellation of the RPC is left to the deadline: a client resets the
+    /// stream at its own deadline, which comes a transit time before ours, and grpc-swift's own timer for
+    /// the same `grpc-timeout` starts a moment before ours.
     static let expiryMargin: Duration = .milliseconds(50)
 
     init(timeout: Duration?, cancellation: ServerContext.RPCCancellationHandle) {
@@ -159,13 +161,12 @@ struct RequestDeadline: Sendable {
         return value
     }
 
-    /// Cancels the scope because the RPC was cancelled: as an expiry when the deadline is (nearly) due.
+    /// Cancels the scope because the RPC was cancelled, unless the deadline is about to do it.
     func rpcCancelled(_ scope: CancelScope<ContinuousClock>) {
         if let deadline, ContinuousClock.now.duration(to: deadline) <= Self.expiryMargin {
-            scope.reschedule(to: ContinuousClock.now)
-        } else {
-            scope.cancel(reason: "the RPC was cancelled by the client or the transport")
+            return
         }
+        scope.cancel(reason: "the RPC was cancelled by the client or the transport")
     }
 
     var isPastDeadline: Bool {

@@ -12,8 +12,19 @@ import Testing
 struct DeadlineInterceptorTests {
     // MARK: - Three hops
 
-    @Test("A → B → C: each hop gets less of the 200 ms budget, C's slow handler is cancelled, every hop reports deadlineExceeded")
-    func chainOfThreeHops() async throws {
+    /// How the test's client sets its 200 ms deadline.
+    enum ClientDeadline: String, CaseIterable, Sendable {
+        /// `CallOptions.timeout`, enforced by grpc-swift.
+        case callOptions
+        /// A `withTimeout` around the call, enforced by the core library's scope.
+        case enclosingTimeout
+    }
+
+    @Test(
+        "A → B → C: each hop gets less of the 200 ms budget, C's slow handler is cancelled, every hop reports deadlineExceeded",
+        arguments: ClientDeadline.allCases
+    )
+    func chainOfThreeHops(clientDeadline: ClientDeadline) async throws {
         let budgets = Shared<[String: Duration]>([:])
         let statuses = (a: Shared<[RPCError.Code?]>([]), b: Shared<[RPCError.Code?]>([]), c: Shared<[RPCError.Code?]>([]))
         let outgoing = Shared<[String: RPCError.Code]>([:])
@@ -22,6 +33,7 @@ struct DeadlineInterceptorTests {
         let noPolicy = ServerDeadlineInterceptor()
 
         let slowC = HopService(unary: { message, _ in
+            guard message != "warm-up" else { return message }
             live.update { $0 += 1 }
             defer { live.update { $0 -= 1 } }
             budgets.update { $0["C"] = EffectiveDeadline.current?.remaining }
@@ -38,6 +50,7 @@ struct DeadlineInterceptorTests {
         /// A hop that records its budget and calls the next hop through the client interceptor.
         func forwarding(_ name: String, to next: GRPCClient<HTTP2ClientTransport.Posix>) -> HopService {
             HopService(unary: { message, _ in
+                guard message != "warm-up" else { return try await next.call(message) }
                 live.update { $0 += 1 }
                 defer { live.update { $0 -= 1 } }
                 budgets.update { $0[name] = EffectiveDeadline.current?.remaining }
@@ -57,7 +70,22 @@ struct DeadlineInterceptorTests {
                     try await withClient(port: portB, interceptors: [ClientDeadlineInterceptor()]) { toB in
                         try await withServer(forwarding("A", to: toB), interceptors: [StatusRecorder(statuses: statuses.a), noPolicy]) { portA in
                             try await withClient(port: portA, interceptors: [ClientDeadlineInterceptor()]) { toA in
-                                await rpcErrorCode { try await toA.call("hello", timeout: .milliseconds(200)) }
+                                // Connect every hop first: grpc-swift computes the `grpc-timeout` of a call's
+                                // options before it waits for a connection, so the first call over a new
+                                // connection sends more than the client will wait.
+                                let warmUp = try await toA.call("warm-up")
+                                #expect(warmUp == "warm-up")
+                                statuses.a.update { $0 = [] }
+                                statuses.b.update { $0 = [] }
+                                statuses.c.update { $0 = [] }
+                                switch clientDeadline {
+                                case .callOptions:
+                                    return await rpcErrorCode { try await toA.call("hello", timeout: .milliseconds(200)) }
+                                case .enclosingTimeout:
+                                    return await rpcErrorCode {
+                                        try await withTimeout(.milliseconds(200)) { try await toA.call("hello") }
+                                    }
+                                }
                             }
                         }
                     }
@@ -216,6 +244,39 @@ struct DeadlineInterceptorTests {
         #expect(code == .deadlineExceeded)
         if case .deadlineExpired = reason.value {} else {
             Issue.record("the handler saw \(String(describing: reason.value)), not an expired deadline")
+        }
+    }
+
+    @Test("A client that goes away long before the deadline cancels the handler: the RPC is cancelled")
+    func clientCancellationCancelsHandler() async throws {
+        let started = Gate()
+        let reason = Shared<CancellationReason?>(nil)
+        let statuses = Shared<[RPCError.Code?]>([])
+        let service = HopService(unary: { message, _ in
+            started.open()
+            do {
+                try await Task.sleep(for: .seconds(60))
+            } catch {
+                reason.update { $0 = CancellationReason.current }
+                throw error
+            }
+            return message
+        })
+        let policy = ServerDeadlinePolicy(defaultTimeout: .seconds(30))
+        let interceptors: [any ServerInterceptor] = [StatusRecorder(statuses: statuses), ServerDeadlineInterceptor(policy: policy)]
+        let start = ContinuousClock.now
+        try await withServer(service, interceptors: interceptors) { port in
+            try await withClient(port: port, interceptors: [ClientDeadlineInterceptor()]) { client in
+                let call = Task { try await client.call("bye") }
+                await started.wait()
+                call.cancel()
+                _ = await call.result
+            }
+        }
+        #expect(ContinuousClock.now - start < .seconds(25))
+        #expect(statuses.value == [.cancelled])
+        if case .cancelled = reason.value {} else {
+            Issue.record("the handler saw \(String(describing: reason.value)), not its scope's cancellation")
         }
     }
 
