@@ -35,6 +35,14 @@ import CancellationWire
 ///   created with `Task { }` inside such a scope sees the deadline (task-local values are inherited) but
 ///   is not cancelled by it; calls made there send the budget and report an expired deadline as
 ///   `.deadlineExceeded`, but only the call's own timeout ends them early.
+///
+/// - Note: grpc-swift runs client interceptors once the call has a stream. A deadline that passes while
+///   the call still waits for a connection ends it before this interceptor runs: grpc-swift then reports
+///   the call's own timeout as `.deadlineExceeded`, but a caller's scope as the `CancellationError` it
+///   got from the transport. For the same reason grpc-swift computes the `grpc-timeout` of
+///   `CallOptions.timeout` before that wait; this interceptor can only shorten it, so the first call over
+///   a new connection may tell the server more time than the client will wait. A deadline set by an
+///   enclosing scope is measured when the request is sent.
 public struct ClientDeadlineInterceptor: ClientInterceptor {
     /// Creates the interceptor.
     public init() {}
@@ -48,7 +56,8 @@ public struct ClientDeadlineInterceptor: ClientInterceptor {
     ///   - context: The call's context.
     ///   - next: The rest of the interceptor chain and the transport.
     /// - Returns: The response; an error it carries, or an error thrown while its messages are read, is
-    ///   `.deadlineExceeded` when the call ended by cancellation after the deadline passed.
+    ///   `.deadlineExceeded` when the call ended by cancellation after the deadline passed, and
+    ///   `.cancelled` when the caller's task was cancelled for another reason.
     /// - Throws: `RPCError` with code `.deadlineExceeded`, before anything is sent, when the budget is
     ///   already spent; otherwise whatever `next` threw.
     public func intercept<Input: Sendable, Output: Sendable>(
@@ -107,18 +116,22 @@ struct CallDeadline: Sendable {
         if let rpcError = error as? RPCError, rpcError.code == .deadlineExceeded { return rpcError }
         // The scope whose deadline cancelled the task says so, whenever its timer fired; the clock covers
         // the call's own timeout, which grpc-swift enforces outside any scope.
-        let expired: Bool
-        if case .deadlineExpired = CancellationReason.current {
-            expired = true
-        } else {
-            expired = ContinuousClock.now >= deadline
+        let reason = CancellationReason.current
+        if case .deadlineExpired = reason {
+            return expired(cause: error)
         }
-        guard expired else { return error }
-        return RPCError(
-            code: .deadlineExceeded,
-            message: "The caller's deadline passed before the call finished.",
-            cause: error
-        )
+        if ContinuousClock.now >= deadline {
+            return expired(cause: error)
+        }
+        if let reason {
+            // Cancelled for another reason: say so, rather than grpc-swift's `.unknown`.
+            return RPCError(code: .cancelled, message: "The call was cancelled: \(reason).", cause: error)
+        }
+        return error
+    }
+
+    func expired(cause: any Error) -> RPCError {
+        RPCError(code: .deadlineExceeded, message: "The caller's deadline passed before the call finished.", cause: cause)
     }
 
     func translated(_ error: RPCError) -> RPCError {

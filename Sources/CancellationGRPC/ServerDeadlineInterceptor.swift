@@ -21,10 +21,12 @@ import Cancellation
 ///   deadline, fixed when the request reaches the interceptor.
 /// - When the RPC is cancelled by the client or the transport (a reset stream, or grpc-swift's own
 ///   `grpc-timeout` timer), the handler's task is cancelled too, and the RPC fails with
-///   `RPCError.Code.cancelled`. A cancellation of the RPC within 50 ms of the deadline is left to the
-///   deadline instead, which then ends the RPC with `.deadlineExceeded`: it is grpc-swift's timer for the
-///   same `grpc-timeout`, or the client giving up at its own deadline, which starts a transit time before
-///   ours. (Cancelling the handler early there would also cut the budget of every hop after it.)
+///   `RPCError.Code.cancelled`. A cancellation of the RPC in the last quarter of the request's timeout
+///   (at least its last 100 ms) is left to the deadline instead, which then ends the RPC with
+///   `.deadlineExceeded`: it is almost always grpc-swift's own timer for the same `grpc-timeout`, or the
+///   client giving up at its own deadline, which started a transit time before ours — a transit that a
+///   loaded machine stretches. (Cancelling the handler there would report a deadline as a cancellation
+///   to every hop after it.) The handler then runs on for at most that quarter.
 /// - A request whose deadline has already passed when it arrives (a `grpc-timeout` of zero, or a policy
 ///   whose maximum is zero) fails with `.deadlineExceeded` without running the handler.
 ///
@@ -63,9 +65,9 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
     /// under the request's deadline.
     ///
     /// On expiry the handler's task is cancelled; an RPC that then ends by cancellation fails with
-    /// `RPCError.Code.deadlineExceeded`. On cancellation of the RPC by the client or the transport more
-    /// than 50 ms before the deadline (or without one), the handler's task is cancelled and the RPC fails
-    /// with `RPCError.Code.cancelled`.
+    /// `RPCError.Code.deadlineExceeded`. On cancellation of the RPC by the client or the transport before
+    /// the last quarter of the timeout (or without a deadline), the handler's task is cancelled and the RPC
+    /// fails with `RPCError.Code.cancelled`.
     ///
     /// - Parameters:
     ///   - request: The request, whose `grpc-timeout` metadata is read.
@@ -120,14 +122,18 @@ struct RequestDeadline: Sendable {
 
     /// How close to the deadline a cancellation of the RPC is left to the deadline: a client resets the
     /// stream at its own deadline, which comes a transit time before ours, and grpc-swift's own timer for
-    /// the same `grpc-timeout` starts a moment before ours.
-    static let expiryMargin: Duration = .milliseconds(50)
+    /// the same `grpc-timeout` starts a moment before ours. A quarter of the timeout, at least 100 ms.
+    let expiryMargin: Duration
+
+    /// The least ``expiryMargin``.
+    static let minimumExpiryMargin: Duration = .milliseconds(100)
 
     init(timeout: Duration?, cancellation: ServerContext.RPCCancellationHandle) {
         self.timeout = timeout
         // ContinuousClock instants are `Duration`s since boot: even the longest `grpc-timeout`, about
         // 11,400 years, cannot overflow them.
         self.deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        self.expiryMargin = max(Self.minimumExpiryMargin, (timeout ?? .zero) / 4)
         self.cancellation = cancellation
     }
 
@@ -163,7 +169,7 @@ struct RequestDeadline: Sendable {
 
     /// Cancels the scope because the RPC was cancelled, unless the deadline is about to do it.
     func rpcCancelled(_ scope: CancelScope<ContinuousClock>) {
-        if let deadline, ContinuousClock.now.duration(to: deadline) <= Self.expiryMargin {
+        if let deadline, ContinuousClock.now.duration(to: deadline) <= expiryMargin {
             return
         }
         scope.cancel(reason: "the RPC was cancelled by the client or the transport")
