@@ -37,9 +37,10 @@ import CancellationWire
 ///   `.deadlineExceeded`, but only the call's own timeout ends them early.
 ///
 /// - Note: grpc-swift runs client interceptors once the call has a stream. A deadline that passes while
-///   the call still waits for a connection ends it before this interceptor runs: grpc-swift then reports
-///   the call's own timeout as `.deadlineExceeded`, but a caller's scope as the `CancellationError` it
-///   got from the transport. For the same reason grpc-swift computes the `grpc-timeout` of
+///   the call still waits for a connection ends it before this interceptor runs: grpc-swift reports the
+///   call's own timeout as `.deadlineExceeded` itself, but a caller's scope ends the call with whatever
+///   the transport threw on cancellation, which this interceptor never sees. For the same reason
+///   grpc-swift computes the `grpc-timeout` of
 ///   `CallOptions.timeout` before that wait; this interceptor can only shorten it, so the first call over
 ///   a new connection may tell the server more time than the client will wait. A deadline set by an
 ///   enclosing scope is measured when the request is sent.

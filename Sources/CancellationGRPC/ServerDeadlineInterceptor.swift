@@ -30,12 +30,17 @@ import Cancellation
 /// - A request whose deadline has already passed when it arrives (a `grpc-timeout` of zero, or a policy
 ///   whose maximum is zero) fails with `.deadlineExceeded` without running the handler.
 ///
-/// The handler's own errors pass through unchanged — an `RPCError` it throws keeps its code, even after
-/// the deadline passed — and a value it returns after the deadline passed is still sent. Any other error
-/// thrown once the deadline has passed, which grpc-swift would report as `.unknown`, is reported as
-/// `.deadlineExceeded`. The header is
-/// untrusted: a malformed `grpc-timeout` counts as absent (the policy's default applies), several values
-/// count as the shortest valid one, and no value can lengthen the deadline past the policy's maximum.
+/// The handler's own errors pass through unchanged: an `RPCError` it throws keeps its code, even after
+/// the deadline passed. Any other error thrown once the deadline has passed (or the RPC was cancelled),
+/// which grpc-swift would report as `.unknown`, is reported as `.deadlineExceeded` (or `.cancelled`). A
+/// value a unary handler returns after the deadline passed is still sent, unless writing it has to wait
+/// for flow control: grpc-swift writes it from the response's producer, which then starts with its
+/// deadline already passed.
+///
+/// The header is untrusted: a malformed `grpc-timeout` counts as absent (the policy's default applies),
+/// several values count as the shortest valid one, and no value can lengthen the deadline past the
+/// policy's maximum. (grpc-swift's own timer reads the first value with a laxer grammar — a sign is
+/// accepted, an eighth digit is not — but it can only cancel the RPC, that is, shorten it.)
 ///
 /// ```swift
 /// let deadlines = ServerDeadlineInterceptor(
