@@ -30,14 +30,15 @@ struct OverheadMeasurement {
         }
         let best = (plain: plain.min()!, intercepted: intercepted.min()!)
         let perCall = (plain: best.plain / calls, intercepted: best.intercepted / calls)
-        let ratio = Double(best.intercepted.components.attoseconds) / 1e18 + Double(best.intercepted.components.seconds)
-        let base = Double(best.plain.components.attoseconds) / 1e18 + Double(best.plain.components.seconds)
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
         print(
             """
             [overhead] \(calls) sequential unary calls over loopback, best of 3:
             [overhead]   without interceptors: \(best.plain) (\(perCall.plain) per call)
             [overhead]   with both:            \(best.intercepted) (\(perCall.intercepted) per call)
-            [overhead]   ratio: \(String(format: "%.3f", ratio / base)), \
+            [overhead]   ratio: \(String(format: "%.3f", seconds(best.intercepted) / seconds(best.plain))), \
             \(perCall.intercepted - perCall.plain) per hop
             """
         )
