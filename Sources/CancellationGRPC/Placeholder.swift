@@ -1,3 +1,0 @@
-#if GRPC
-// Enabled with the `GRPC` package trait.
-#endif

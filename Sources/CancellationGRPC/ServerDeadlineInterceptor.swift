@@ -1,0 +1,242 @@
+#if GRPC
+public import CancellationWire
+public import GRPCCore
+import Cancellation
+
+/// A server interceptor that runs each RPC handler under the request's deadline: the client's
+/// `grpc-timeout`, capped by the server's ``CancellationWire/ServerDeadlinePolicy``.
+///
+/// grpc-swift 2 reads `grpc-timeout` itself, but only to mark the RPC as cancelled when it runs out: the
+/// handler's task is not cancelled, the handler cannot see how much time it has, and nothing passes the
+/// budget to the services it calls. Install this interceptor and the handler runs inside a cancel scope
+/// (`withCancelScope`) whose deadline is the request's:
+///
+/// - `EffectiveDeadline.current` inside the handler — and in everything it calls — reports the request's
+///   deadline, and ``ClientDeadlineInterceptor`` sends what is left of it to the next hop.
+/// - When the deadline passes, the handler's task is cancelled; if it ends by cancellation, the RPC fails
+///   with `RPCError.Code.deadlineExceeded` (never `.unknown`, which is what grpc-swift reports for a
+///   handler that throws `CancellationError`).
+/// - The deadline covers the whole RPC: the handler and, for streaming responses, the response's producer,
+///   which grpc-swift runs after the interceptors have returned; both run under the same absolute
+///   deadline, fixed when the request reaches the interceptor.
+/// - When the RPC is cancelled by the client or the transport (a reset stream, or grpc-swift's own
+///   `grpc-timeout` timer), the handler's task is cancelled too, and the RPC fails with
+///   `RPCError.Code.cancelled`. A cancellation of the RPC in the last quarter of the request's timeout
+///   (at least its last 100 ms) is left to the deadline instead, which then ends the RPC with
+///   `.deadlineExceeded`: it is almost always grpc-swift's own timer for the same `grpc-timeout`, or the
+///   client giving up at its own deadline, which started a transit time before ours — a transit that a
+///   loaded machine stretches. (Cancelling the handler there would report a deadline as a cancellation
+///   to every hop after it.) The handler then runs on for at most that quarter.
+/// - A request whose deadline has already passed when it arrives (a `grpc-timeout` of zero, or a policy
+///   whose maximum is zero) fails with `.deadlineExceeded` without running the handler.
+///
+/// The handler's own errors pass through unchanged: an `RPCError` it throws keeps its code, even after
+/// the deadline passed. Any other error thrown once the deadline has passed (or the RPC was cancelled),
+/// which grpc-swift would report as `.unknown`, is reported as `.deadlineExceeded` (or `.cancelled`). A
+/// value a unary handler returns after the deadline passed is still sent, unless writing it has to wait
+/// for flow control: grpc-swift writes it from the response's producer, which then starts with its
+/// deadline already passed.
+///
+/// The header is untrusted: a malformed `grpc-timeout` counts as absent (the policy's default applies),
+/// several values count as the shortest valid one, and no value can lengthen the deadline past the
+/// policy's maximum. (grpc-swift's own timer reads the first value with a laxer grammar — a sign is
+/// accepted, an eighth digit is not — but it can only cancel the RPC, that is, shorten it.)
+///
+/// ```swift
+/// let deadlines = ServerDeadlineInterceptor(
+///     policy: ServerDeadlinePolicy(defaultTimeout: .seconds(10), maximumTimeout: .seconds(30))
+/// )
+/// try await withGRPCServer(transport: transport, services: [service], interceptors: [deadlines]) { _ in … }
+/// ```
+///
+/// Put it early in the interceptor list, so the interceptors after it run under the deadline too.
+///
+/// - Note: Cancellation is cooperative. A handler that never reaches a cancellation point runs on past
+///   its deadline, and the RPC ends when the handler does.
+public struct ServerDeadlineInterceptor: ServerInterceptor {
+    /// How the interceptor turns the client's `grpc-timeout` into the deadline it enforces.
+    public var policy: ServerDeadlinePolicy
+
+    /// Creates an interceptor that enforces `policy`.
+    ///
+    /// - Parameter policy: The default deadline of requests without a valid `grpc-timeout`, and the
+    ///   longest deadline any request gets. The default policy enforces the client's timeout as sent, and
+    ///   gives requests without one no deadline.
+    public init(policy: ServerDeadlinePolicy = ServerDeadlinePolicy()) {
+        self.policy = policy
+    }
+
+    /// Runs the rest of the RPC — later interceptors, the handler, and the producer of its response —
+    /// under the request's deadline.
+    ///
+    /// On expiry the handler's task is cancelled; an RPC that then ends by cancellation fails with
+    /// `RPCError.Code.deadlineExceeded`. On cancellation of the RPC by the client or the transport before
+    /// the last quarter of the timeout (or without a deadline), the handler's task is cancelled and the RPC
+    /// fails with `RPCError.Code.cancelled`.
+    ///
+    /// - Parameters:
+    ///   - request: The request, whose `grpc-timeout` metadata is read.
+    ///   - context: The RPC's context; its cancellation handle is bridged to the handler's task.
+    ///   - next: The rest of the interceptor chain and the handler.
+    /// - Returns: The response, whose producer runs under the same deadline.
+    /// - Throws: `RPCError` with code `.deadlineExceeded` when the deadline had passed on arrival or
+    ///   passed while the handler ran and it ended by cancellation; `RPCError` with code `.cancelled`
+    ///   when the RPC was cancelled and the handler ended by it; otherwise whatever `next` threw.
+    public func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (
+            _ request: StreamingServerRequest<Input>,
+            _ context: ServerContext
+        ) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let requested = GRPCTimeoutHeader.parse(values: request.metadata[stringValues: GRPCTimeoutHeader.name])
+        let rpc = RequestDeadline(timeout: policy.timeout(requested: requested), cancellation: context.cancellation)
+        if rpc.hasPassedOnArrival {
+            throw rpc.expiredError()
+        }
+        var response = try await rpc.run { try await next(request, context) }
+        let contents: StreamingServerResponse<Output>.Contents
+        switch response.accepted {
+        case .success(let accepted):
+            contents = accepted
+        case .failure(let error):
+            // An interceptor after this one turned the handler's error into a response.
+            response.accepted = .failure(rpc.translatedAfterward(error))
+            return response
+        }
+        // grpc-swift calls the producer after every interceptor has returned: give it the same deadline.
+        let producer = contents.producer
+        response.accepted = .success(
+            StreamingServerResponse.Contents(metadata: contents.metadata) { writer in
+                try await rpc.run { try await producer(writer) }
+            }
+        )
+        return response
+    }
+}
+
+/// The deadline of one request on the server, and how its end is reported.
+struct RequestDeadline: Sendable {
+    /// How long the server gives the request, or `nil` for no deadline.
+    let timeout: Duration?
+    /// The instant the deadline passes, or `nil` for no deadline.
+    let deadline: ContinuousClock.Instant?
+    /// The RPC's cancellation handle, cancelled by the transport and by grpc-swift's own timer.
+    let cancellation: ServerContext.RPCCancellationHandle
+
+    /// How close to the deadline a cancellation of the RPC is left to the deadline: a client resets the
+    /// stream at its own deadline, which comes a transit time before ours, and grpc-swift's own timer for
+    /// the same `grpc-timeout` starts a moment before ours. A quarter of the timeout, at least 100 ms.
+    let expiryMargin: Duration
+
+    /// The least ``expiryMargin``.
+    static let minimumExpiryMargin: Duration = .milliseconds(100)
+
+    init(timeout: Duration?, cancellation: ServerContext.RPCCancellationHandle) {
+        self.timeout = timeout
+        // ContinuousClock instants are `Duration`s since boot: even the longest `grpc-timeout`, about
+        // 11,400 years, cannot overflow them.
+        self.deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        self.expiryMargin = max(Self.minimumExpiryMargin, (timeout ?? .zero) / 4)
+        self.cancellation = cancellation
+    }
+
+    var hasPassedOnArrival: Bool {
+        timeout.map { $0 <= .zero } ?? false
+    }
+
+    /// Runs `operation` in a cancel scope with the request's deadline, with the RPC's cancellation bridged
+    /// to the scope, and reports an end by the scope's cancellation as an `RPCError`.
+    func run<Value: Sendable>(_ operation: () async throws -> Value) async throws -> Value {
+        let value = try await withCancelScope(deadline: deadline) { scope in
+            try await withRPCCancellationHandler {
+                // The handle refuses new handlers once the RPC is cancelled; catch up with that here.
+                if cancellation.isCancelled {
+                    rpcCancelled(scope)
+                }
+                do {
+                    return try await operation()
+                } catch {
+                    throw translated(error, reason: scope.reason)
+                }
+            } onCancelRPC: {
+                rpcCancelled(scope)
+            }
+        }
+        // `nil`: the scope's own cancellation ended the operation with a `CancellationError` after
+        // `translated` had looked (the scope was cancelled in between); it can only be one of ours.
+        guard let value else {
+            throw isPastDeadline ? expiredError() : cancelledError(reason: "the RPC was cancelled")
+        }
+        return value
+    }
+
+    /// Cancels the scope because the RPC was cancelled, unless the deadline is about to do it.
+    func rpcCancelled(_ scope: CancelScope<ContinuousClock>) {
+        if let deadline, ContinuousClock.now.duration(to: deadline) <= expiryMargin {
+            return
+        }
+        scope.cancel(reason: "the RPC was cancelled by the client or the transport")
+    }
+
+    var isPastDeadline: Bool {
+        deadline.map { ContinuousClock.now >= $0 } ?? false
+    }
+
+    /// `error` as the RPC should report it: a cancellation caused by this scope becomes
+    /// `.deadlineExceeded` or `.cancelled`; anything else is the handler's own and passes through.
+    func translated(_ error: any Error, reason: CancellationReason?) -> any Error {
+        // After the scope's cancellation, an error that is not an `RPCError` of the handler's own (a
+        // `CancellationError`, or whatever a cancelled write threw) would reach the client as `.unknown`.
+        guard let reason, error.isCancellation || !(error is RPCError) else { return error }
+        switch reason {
+        case .deadlineExpired:
+            return expiredError(cause: error)
+        case .cancelled(let why, _):
+            return cancelledError(reason: why, cause: error)
+        case .taskCancelled:
+            return error
+        }
+    }
+
+    /// `error`, found in a response after the scope ended, as the RPC should report it: a cancellation
+    /// becomes `.deadlineExceeded` once the deadline has passed, `.cancelled` once the RPC was cancelled.
+    func translatedAfterward(_ error: RPCError) -> RPCError {
+        guard error.isCancellation else { return error }
+        if isPastDeadline { return expiredError(cause: error) }
+        if cancellation.isCancelled { return cancelledError(reason: "the RPC was cancelled", cause: error) }
+        return error
+    }
+
+    func expiredError(cause: (any Error)? = nil) -> RPCError {
+        let budget = timeout.map { "\($0)" } ?? "none"
+        return RPCError(
+            code: .deadlineExceeded,
+            message: "The request's deadline (timeout \(budget)) passed before the handler finished.",
+            cause: cause
+        )
+    }
+
+    func cancelledError(reason: String, cause: (any Error)? = nil) -> RPCError {
+        RPCError(code: .cancelled, message: "The handler was cancelled: \(reason).", cause: cause)
+    }
+}
+
+extension Error {
+    /// Whether the error reports a cancellation rather than a failure of its own: `CancellationError`, or
+    /// an `RPCError` that grpc-swift made of one.
+    var isCancellation: Bool {
+        if self is CancellationError { return true }
+        guard let rpcError = self as? RPCError else { return false }
+        switch rpcError.code {
+        case .cancelled:
+            return true
+        case .unknown:
+            return rpcError.cause.map { $0.isCancellation } ?? false
+        default:
+            return false
+        }
+    }
+}
+#endif
