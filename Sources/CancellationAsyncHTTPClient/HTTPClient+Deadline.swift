@@ -42,9 +42,9 @@ extension HTTPClient {
     /// - Returns: The value `operation` returned.
     /// - Throws: `TimeoutError` when the deadline passes before `operation` returns — the request (and the
     ///   body read) is cancelled and awaited first — or when no time was left at the call, in which case
-    ///   the request is not sent. `CancellationError` when the calling task is cancelled, or an enclosing
-    ///   scope's own cancellation ended the call first. Otherwise what AsyncHTTPClient or `operation`
-    ///   threw.
+    ///   the request is not sent (the error's `timeout` is then zero). `CancellationError` when the
+    ///   calling task is cancelled, or an enclosing scope's own cancellation ended the call first.
+    ///   Otherwise what AsyncHTTPClient or `operation` threw.
     public func withResponse<Value>(
         to request: HTTPClientRequest,
         timeout: Duration? = nil,
@@ -60,6 +60,8 @@ extension HTTPClient {
             return try await operation(response)
         }
         guard clock.now < deadline else {
+            // The caller's own cancellation is reported as such, never as a timeout.
+            try _Concurrency.Task.checkCancellation()
             throw TimeoutError(timeout: .zero, location: ScopeLocation(fileID: fileID, line: line))
         }
         return try await withTimeout(at: deadline, clock: clock, fileID: fileID, line: line) {

@@ -31,8 +31,8 @@ public import Hummingbird
 /// - **Already on arrival** (the client sent `0`, or the policy grants zero), the middleware answers the
 ///   timeout status at once without running the handler.
 ///
-/// A request with no deadline at all (no valid header, and a policy with neither default nor maximum) runs
-/// the handler as if the middleware were absent.
+/// A request with no deadline at all (no valid header, and a policy with neither default nor maximum, or
+/// a policy timeout of 136 years or more) runs the handler as if the middleware were absent.
 ///
 /// ```swift
 /// let router = Router()
@@ -97,7 +97,10 @@ public struct RequestDeadlineMiddleware<Context>: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let requested = RequestTimeoutHeader.parse(values: request.headers[values: timeoutHeader])
-        guard let timeout = policy.timeout(requested: requested) else {
+        // A timeout past about 136 years (possible only through the server's own policy: the header tops out
+        // at about 115 days) is no deadline, as it is for the core's scopes; it could not be added to an
+        // instant anyway.
+        guard let timeout = policy.timeout(requested: requested), timeout < .seconds(Int64(UInt32.max)) else {
             return try await next(request, context)
         }
         let clock = ContinuousClock()

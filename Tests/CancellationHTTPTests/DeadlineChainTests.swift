@@ -17,20 +17,31 @@ struct DeadlineChainTests {
         let remaining: Duration?
     }
 
+    /// How the test client calls A.
+    enum ClientKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// `HTTPClient.withResponse(to:timeout:)` with a 200 ms timeout.
+        case integration
+        /// Plain AsyncHTTPClient that sends `Request-Timeout-Ms: 200` itself and waits far longer.
+        case plainWithHeader
+
+        var testDescription: String { rawValue }
+    }
+
     /// A → B → C: the client's 200 ms deadline reaches C with less left at every hop; C's slow handler is
-    /// cancelled at its deadline and cleans up; every hop answers 504; nothing is left running.
-    @Test func deadlineShrinksAlongAChainAndEveryHopAnswersGatewayTimeout() async throws {
+    /// cancelled at its deadline and cleans up before C answers; every hop answers 504; nothing is left
+    /// running.
+    @Test(arguments: ClientKind.allCases)
+    func deadlineShrinksAlongAChainAndEveryHopAnswersGatewayTimeout(client kind: ClientKind) async throws {
         let policy = ServerDeadlinePolicy(defaultTimeout: .seconds(30), maximumTimeout: .seconds(60))
         let records = Recorder<HopRecord>()
-        let requests = Gauge()        // requests in flight, counted by each hop's outermost middleware
-        let statuses = Recorder<Int>()  // what each hop answered
-        let handlers = Gauge()        // route handlers running
-        let cCleanups = Recorder<String>()
+        let requests = Gauge()  // requests in flight, counted by each hop's outermost middleware
+        let handlers = Gauge()  // route handlers running
+        let events = Recorder<String>()  // "C cleanup", "C answered 504", …
 
         try await withClient { client in
             func hop(_ name: String, next nextPort: Int?) -> Router<BasicRequestContext> {
                 let router = Router()
-                router.add(middleware: StatusRecordingMiddleware(gauge: requests, statuses: statuses))
+                router.add(middleware: StatusRecordingMiddleware(name: name, gauge: requests, events: events))
                 router.add(middleware: RequestDeadlineMiddleware(policy: policy))
                 router.get("hop") { _, _ -> Response in
                     handlers.start()
@@ -41,7 +52,7 @@ struct DeadlineChainTests {
                         do {
                             try await Task.sleep(for: .seconds(60))
                         } catch {
-                            cCleanups.append("\(type(of: error))")
+                            events.append("C cleanup after \(type(of: error))")
                             throw error
                         }
                         return Response(status: .ok)
@@ -58,20 +69,27 @@ struct DeadlineChainTests {
             try await withServer(hop("C", next: nil)) { cPort in
                 try await withServer(hop("B", next: cPort)) { bPort in
                     try await withServer(hop("A", next: bPort)) { aPort in
+                        var request = HTTPClientRequest(url: "http://127.0.0.1:\(aPort)/hop")
                         let outcome: String
-                        do {
-                            outcome = try await client.withResponse(
-                                to: HTTPClientRequest(url: "http://127.0.0.1:\(aPort)/hop"),
-                                timeout: .milliseconds(200)
-                            ) { response in
-                                _ = try await response.body.collect(upTo: 1 << 16)
-                                return "status \(response.status.code)"
+                        switch kind {
+                        case .integration:
+                            do {
+                                outcome = try await client.withResponse(to: request, timeout: .milliseconds(200)) { response in
+                                    _ = try await response.body.collect(upTo: 1 << 16)
+                                    return "status \(response.status.code)"
+                                }
+                            } catch is TimeoutError {
+                                outcome = "TimeoutError"
                             }
-                        } catch is TimeoutError {
-                            outcome = "TimeoutError"
+                            // Either A's 504 arrived first, or the client's own deadline did.
+                            #expect(outcome == "status 504" || outcome == "TimeoutError", "client saw \(outcome)")
+                        case .plainWithHeader:
+                            request.headers.add(name: RequestTimeoutHeader.name, value: "200")
+                            let response = try await client.execute(request, timeout: .seconds(30))
+                            _ = try await response.body.collect(upTo: 1 << 16)
+                            outcome = "status \(response.status.code)"
+                            #expect(outcome == "status 504")
                         }
-                        // The client saw the timeout: either A's 504 came first, or its own deadline did.
-                        #expect(outcome == "status 504" || outcome == "TimeoutError", "client saw \(outcome)")
 
                         // Every hop answers; then nothing is running.
                         try await awaitFinished(requests, 3)
@@ -83,10 +101,16 @@ struct DeadlineChainTests {
             }
         }
 
-        #expect(statuses.all == [504, 504, 504], "hops answered \(statuses.all)")
-        #expect(cCleanups.all == ["CancellationError"], "C's handler ended with \(cCleanups.all)")
+        let log = events.all
+        #expect(Set(log) == ["C cleanup after CancellationError", "A answered 504", "B answered 504", "C answered 504"], "\(log)")
+        #expect(log.count == 4, "\(log)")
+        // C's handler was cancelled and awaited: its cleanup ran before C answered.
+        if let cleanup = log.firstIndex(of: "C cleanup after CancellationError"), let answer = log.firstIndex(of: "C answered 504") {
+            #expect(cleanup < answer, "\(log)")
+        }
 
-        let byHop = Dictionary(uniqueKeysWithValues: records.all.map { ($0.hop, $0.remaining) })
+        let byHop = Dictionary(records.all.map { ($0.hop, $0.remaining) }, uniquingKeysWith: { first, _ in first })
+        #expect(records.all.count == 3)
         let a = try #require(byHop["A"] ?? nil)
         let b = try #require(byHop["B"] ?? nil)
         let c = try #require(byHop["C"] ?? nil)

@@ -87,20 +87,22 @@ func awaitFinished(_ gauge: Gauge, _ count: Int) async throws {
     }
 }
 
-/// A middleware, placed outermost, that counts requests in flight and records the status each answered.
+/// A middleware, placed outermost, that counts requests in flight and logs the status each answered as
+/// "NAME answered STATUS" (or "NAME threw").
 struct StatusRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
+    let name: String
     let gauge: Gauge
-    let statuses: Recorder<Int>
+    let events: Recorder<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         gauge.start()
         defer { gauge.finish() }
         do {
             let response = try await next(request, context)
-            statuses.append(response.status.code)
+            events.append("\(name) answered \(response.status.code)")
             return response
         } catch {
-            statuses.append(-1)
+            events.append("\(name) threw \(type(of: error))")
             throw error
         }
     }
