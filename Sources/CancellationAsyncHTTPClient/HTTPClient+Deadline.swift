@@ -27,7 +27,8 @@ extension HTTPClient {
     /// request is cancelled when its response is dropped).
     ///
     /// When neither `timeout` nor any enclosing scope sets a deadline, the request is sent without the
-    /// header and without a time limit.
+    /// header and without a time limit. Redirects that AsyncHTTPClient follows stay under the same
+    /// deadline, though they carry the header value of the first request.
     ///
     /// - Parameters:
     ///   - request: The request to send. Any value it already has for `timeoutHeader` is replaced.
@@ -79,7 +80,7 @@ extension HTTPClient {
     /// Sends `request` under the current effective deadline and collects its whole body before that
     /// deadline.
     ///
-    /// This is ``withResponse(to:timeout:timeoutHeader:isolation:fileID:line:operation:)`` with an
+    /// This is `withResponse(to:timeout:timeoutHeader:isolation:fileID:line:operation:)` with an
     /// operation that collects the body: the returned response's `body` is already in memory, so nothing
     /// of the exchange outlives the deadline. The name differs from AsyncHTTPClient's
     /// `execute(_:timeout:logger:)`, whose `TimeAmount` bounds only the wait for the response head.

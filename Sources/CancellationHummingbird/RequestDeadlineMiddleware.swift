@@ -7,7 +7,7 @@ public import Hummingbird
 /// A Hummingbird middleware that gives every request a deadline and answers `504 Gateway Timeout` when it
 /// passes.
 ///
-/// The deadline comes from a ``ServerDeadlinePolicy``: the client's `Request-Timeout-Ms` header (see
+/// The deadline comes from a `ServerDeadlinePolicy`: the client's `Request-Timeout-Ms` header (see
 /// `RequestTimeoutHeader`) when it carries a valid one, otherwise the policy's default, and never more than
 /// the policy's maximum. Header values are untrusted: a malformed value counts as no header, several values
 /// count as the shortest, and a huge one is capped by the maximum, so a client can shorten its request's
@@ -21,7 +21,8 @@ public import Hummingbird
 /// - **Before the handler returns**, the handler's task is cancelled and *awaited*: its `defer` blocks and
 ///   `catch` clauses run before the middleware answers. The middleware then answers ``timeoutStatus``
 ///   (by default `504 Gateway Timeout`) with a short `text/plain` body, whatever the handler returned or
-///   threw after the deadline.
+///   threw after the deadline. A response returned after the deadline is dropped and its body writer
+///   never runs, so a handler must not leave cleanup to its body writer alone.
 /// - **While the response body is being written** — Hummingbird writes a streaming body *after* the
 ///   middleware has returned, so the middleware wraps the body's writer in the same deadline — the
 ///   writer is cancelled and awaited. The status line has already been sent and cannot change, so the
