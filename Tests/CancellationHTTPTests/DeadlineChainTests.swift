@@ -43,6 +43,7 @@ struct DeadlineChainTests {
                 let router = Router()
                 router.add(middleware: StatusRecordingMiddleware(name: name, gauge: requests, events: events))
                 router.add(middleware: RequestDeadlineMiddleware(policy: policy))
+                router.get("warm") { _, _ in "warm" }
                 router.get("hop") { _, _ -> Response in
                     handlers.start()
                     defer { handlers.finish() }
@@ -69,6 +70,12 @@ struct DeadlineChainTests {
             try await withServer(hop("C", next: nil)) { cPort in
                 try await withServer(hop("B", next: cPort)) { bPort in
                     try await withServer(hop("A", next: bPort)) { aPort in
+                        // Open the client's pooled connections to every hop first (the hops share the client),
+                        // so the 200 ms are spent on the chain, not on connecting a loaded machine.
+                        for port in [aPort, bPort, cPort] {
+                            let warm = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/warm"), timeout: .seconds(30))
+                            _ = try await warm.body.collect(upTo: 1 << 10)
+                        }
                         var request = HTTPClientRequest(url: "http://127.0.0.1:\(aPort)/hop")
                         let outcome: String
                         switch kind {
@@ -91,8 +98,8 @@ struct DeadlineChainTests {
                             #expect(outcome == "status 504")
                         }
 
-                        // Every hop answers; then nothing is running.
-                        try await awaitFinished(requests, 3)
+                        // Every hop answers (after the three warm-up requests); then nothing is running.
+                        try await awaitFinished(requests, 6)
                         try await awaitFinished(handlers, 3)
                         #expect(requests.live == 0)
                         #expect(handlers.live == 0)
@@ -101,11 +108,11 @@ struct DeadlineChainTests {
             }
         }
 
-        let log = events.all
-        #expect(Set(log) == ["C cleanup after CancellationError", "A answered 504", "B answered 504", "C answered 504"], "\(log)")
+        let log = events.all.filter { !$0.contains("/warm") }
+        #expect(Set(log) == ["C cleanup after CancellationError", "A /hop answered 504", "B /hop answered 504", "C /hop answered 504"], "\(log)")
         #expect(log.count == 4, "\(log)")
         // C's handler was cancelled and awaited: its cleanup ran before C answered.
-        if let cleanup = log.firstIndex(of: "C cleanup after CancellationError"), let answer = log.firstIndex(of: "C answered 504") {
+        if let cleanup = log.firstIndex(of: "C cleanup after CancellationError"), let answer = log.firstIndex(of: "C /hop answered 504") {
             #expect(cleanup < answer, "\(log)")
         }
 
@@ -126,7 +133,7 @@ struct DeadlineChainTests {
         let writers = Gauge()
         let writerEndings = Recorder<String>()
         let router = Router()
-        router.add(middleware: RequestDeadlineMiddleware(policy: ServerDeadlinePolicy(defaultTimeout: .milliseconds(300))))
+        router.add(middleware: RequestDeadlineMiddleware(policy: ServerDeadlinePolicy(defaultTimeout: .seconds(1))))
         router.get("stream") { _, _ -> Response in
             Response(
                 status: .ok,
@@ -203,7 +210,7 @@ struct DeadlineChainTests {
                 await #expect(throws: TimeoutError.self) {
                     try await client.withResponse(
                         to: HTTPClientRequest(url: "http://127.0.0.1:\(port)/stream"),
-                        timeout: .milliseconds(300)
+                        timeout: .seconds(1)
                     ) { response in
                         #expect(response.status == .ok)
                         for try await chunk in response.body {
@@ -230,9 +237,9 @@ struct DeadlineChainTests {
             Response(
                 status: .ok,
                 body: ResponseBody { writer in
-                    for index in 0..<10 {
+                    for index in 0..<15 {
                         try await writer.write(ByteBuffer(string: "chunk \(index)\n"))
-                        try await Task.sleep(for: .milliseconds(50))
+                        try await Task.sleep(for: .milliseconds(100))
                     }
                     try await writer.finish(nil)
                 }
@@ -242,11 +249,12 @@ struct DeadlineChainTests {
             try await withClient { client in
                 let clock = ContinuousClock()
                 let start = clock.now
-                let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/stream"), timeout: .milliseconds(150))
+                let response = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/stream"), timeout: .seconds(1))
                 let body = try await response.body.collect(upTo: 1 << 16)
-                #expect(String(buffer: body).hasSuffix("chunk 9\n"))
-                // The body took at least the server's 10 × 50 ms of pauses: well past the 150 ms deadline.
-                #expect(clock.now - start > .milliseconds(150))
+                #expect(String(buffer: body).hasSuffix("chunk 14\n"))
+                // The body took at least the server's 15 × 100 ms of pauses: well past the 1 s deadline (which
+                // leaves the head plenty of time on a loaded machine).
+                #expect(clock.now - start > .seconds(1))
             }
         }
     }

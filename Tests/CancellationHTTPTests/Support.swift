@@ -88,7 +88,7 @@ func awaitFinished(_ gauge: Gauge, _ count: Int) async throws {
 }
 
 /// A middleware, placed outermost, that counts requests in flight and logs the status each answered as
-/// "NAME answered STATUS" (or "NAME threw").
+/// "NAME PATH answered STATUS" (or "NAME PATH threw ERROR").
 struct StatusRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
     let name: String
     let gauge: Gauge
@@ -99,10 +99,10 @@ struct StatusRecordingMiddleware<Context: RequestContext>: RouterMiddleware {
         defer { gauge.finish() }
         do {
             let response = try await next(request, context)
-            events.append("\(name) answered \(response.status.code)")
+            events.append("\(name) \(request.uri.path) answered \(response.status.code)")
             return response
         } catch {
-            events.append("\(name) threw \(type(of: error))")
+            events.append("\(name) \(request.uri.path) threw \(type(of: error))")
             throw error
         }
     }
