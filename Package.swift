@@ -125,6 +125,7 @@ let wireTargets: [Target] = [
             "Cancellation",
             "CancellationWire",
             .product(name: "Hummingbird", package: "hummingbird", condition: whenHummingbird),
+            .product(name: "HTTPTypes", package: "swift-http-types", condition: whenHummingbird),
         ]
     ),
     .target(

@@ -1,3 +1,0 @@
-#if AsyncHTTPClient
-// Enabled with the `AsyncHTTPClient` package trait.
-#endif

@@ -1,3 +1,0 @@
-#if Hummingbird
-// Enabled with the `Hummingbird` package trait.
-#endif

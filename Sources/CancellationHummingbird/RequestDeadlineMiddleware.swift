@@ -1,0 +1,181 @@
+#if Hummingbird
+import Cancellation
+public import CancellationWire
+public import HTTPTypes
+public import Hummingbird
+
+/// A Hummingbird middleware that gives every request a deadline and answers `504 Gateway Timeout` when it
+/// passes.
+///
+/// The deadline comes from a `ServerDeadlinePolicy`: the client's `Request-Timeout-Ms` header (see
+/// `RequestTimeoutHeader`) when it carries a valid one, otherwise the policy's default, and never more than
+/// the policy's maximum. Header values are untrusted: a malformed value counts as no header, several values
+/// count as the shortest, and a huge one is capped by the maximum, so a client can shorten its request's
+/// deadline but never lengthen it.
+///
+/// The rest of the chain — later middleware and the route handler — runs inside a cancel scope with that
+/// deadline, so `EffectiveDeadline.current` works in handlers and everything they await, and the
+/// `CancellationAsyncHTTPClient` integration passes what is left on to the next hop. When the deadline
+/// passes:
+///
+/// - **Before the handler returns**, the handler's task is cancelled and *awaited*: its `defer` blocks and
+///   `catch` clauses run before the middleware answers. The middleware then answers ``timeoutStatus``
+///   (by default `504 Gateway Timeout`) with a short `text/plain` body, whatever the handler returned or
+///   threw after the deadline. A response returned after the deadline is dropped and its body writer
+///   never runs, so a handler must not leave cleanup to its body writer alone.
+/// - **While the response body is being written** — Hummingbird writes a streaming body *after* the
+///   middleware has returned, so the middleware wraps the body's writer in the same deadline — the
+///   writer is cancelled and awaited. The status line has already been sent and cannot change, so the
+///   response is aborted instead: Hummingbird closes the connection without ending the body. The client
+///   sees a truncated body (a chunked body without its last chunk, or fewer bytes than `Content-Length`
+///   promised) and an error from its HTTP library, never a complete-looking response.
+/// - **Already on arrival** (the client sent `0`, or the policy grants zero), the middleware answers the
+///   timeout status at once without running the handler.
+///
+/// A request with no deadline at all (no valid header, and a policy with neither default nor maximum, or
+/// a policy timeout of 136 years or more) runs the handler as if the middleware were absent.
+///
+/// ```swift
+/// let router = Router()
+/// router.add(middleware: RequestDeadlineMiddleware(
+///     policy: ServerDeadlinePolicy(defaultTimeout: .seconds(10), maximumTimeout: .seconds(30))
+/// ))
+/// router.get("report") { _, _ in
+///     let left = EffectiveDeadline.current?.remaining   // at most 30 s
+///     return try await buildReport()
+/// }
+/// ```
+///
+/// Add it first (outermost) so that everything after it runs under the deadline. If the server itself is
+/// shutting down (the request's task is cancelled), that cancellation is rethrown rather than reported as
+/// a timeout.
+public struct RequestDeadlineMiddleware<Context>: RouterMiddleware {
+    /// How the request's deadline is derived from the client's header.
+    public var policy: ServerDeadlinePolicy
+
+    /// The request header that carries the client's timeout in milliseconds.
+    public var timeoutHeader: HTTPField.Name
+
+    /// The status answered when a request's deadline passes before its response head is sent; by default
+    /// `504 Gateway Timeout`.
+    public var timeoutStatus: HTTPResponse.Status
+
+    /// Creates the middleware.
+    ///
+    /// - Parameters:
+    ///   - policy: The server's default and maximum timeouts.
+    ///   - timeoutHeader: The header that carries the client's timeout in milliseconds; by default
+    ///     `Request-Timeout-Ms`.
+    ///   - timeoutStatus: The status of the answer sent when the deadline passes before the handler
+    ///     returns, or on arrival; by default `504 Gateway Timeout`.
+    public init(
+        policy: ServerDeadlinePolicy,
+        timeoutHeader: HTTPField.Name = .requestTimeoutMs,
+        timeoutStatus: HTTPResponse.Status = .gatewayTimeout
+    ) {
+        self.policy = policy
+        self.timeoutHeader = timeoutHeader
+        self.timeoutStatus = timeoutStatus
+    }
+
+    /// Runs the rest of the chain under the request's deadline.
+    ///
+    /// The handler runs in a child task of a cancel scope whose deadline is the request's; when it passes,
+    /// the handler is cancelled and awaited and the timeout status is answered. The body of the response
+    /// the handler returns is written under the same deadline.
+    ///
+    /// - Parameters:
+    ///   - request: The incoming request.
+    ///   - context: The request's context.
+    ///   - next: The rest of the chain.
+    /// - Returns: The handler's response, with its body bounded by the deadline; or a ``timeoutStatus``
+    ///   response when the deadline passed before the handler returned.
+    /// - Throws: What the handler threw, when it threw before the deadline passed; `CancellationError` when
+    ///   the request's own task was cancelled (the server is shutting down).
+    public func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let requested = RequestTimeoutHeader.parse(values: request.headers[values: timeoutHeader])
+        // A timeout past about 136 years (possible only through the server's own policy: the header tops out
+        // at about 115 days) is no deadline, as it is for the core's scopes; it could not be added to an
+        // instant anyway.
+        guard let timeout = policy.timeout(requested: requested), timeout < .seconds(Int64(UInt32.max)) else {
+            return try await next(request, context)
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard timeout > .zero else {
+            return timeoutResponse()
+        }
+        let deadline = start.advanced(by: timeout)
+
+        let outcome = try await withCancelScope(deadline: deadline, clock: clock) { scope -> HandlerOutcome in
+            do {
+                let response = try await next(request, context)
+                // A response that comes back after the deadline fired is late: the client is answered with
+                // the timeout status, as it would have been a moment earlier.
+                if scope.isCancelled || clock.now >= deadline {
+                    return .expired
+                }
+                return .answered(response)
+            } catch {
+                // Whatever the handler threw once its deadline had passed — `CancellationError`, or a
+                // `TimeoutError` from an inner scope with the same deadline that fired first, or a client
+                // library's own error — is the deadline's doing.
+                if scope.isCancelled || clock.now >= deadline {
+                    return .expired
+                }
+                throw error
+            }
+        }
+
+        switch outcome {
+        case .answered(var response)?:
+            response.body = Self.bounded(response.body, by: deadline, clock: clock)
+            return response
+        case .expired?, nil:
+            // The scope's child task was cancelled by the deadline; if the request's own task was cancelled
+            // too (the server is shutting down), report that rather than a timeout.
+            try Task.checkCancellation()
+            return timeoutResponse()
+        }
+    }
+
+    /// The answer sent when the deadline passes before the response head is sent.
+    func timeoutResponse() -> Response {
+        let text = "request deadline exceeded\n"
+        return Response(
+            status: timeoutStatus,
+            headers: [.contentType: "text/plain; charset=utf-8", .contentLength: String(text.utf8.count)],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text))
+        )
+    }
+
+    /// `body`, written under `deadline`: when the deadline passes, the writer is cancelled and awaited and
+    /// the write fails with `TimeoutError`, which makes Hummingbird close the connection mid-body.
+    static func bounded(_ body: ResponseBody, by deadline: ContinuousClock.Instant, clock: ContinuousClock) -> ResponseBody {
+        ResponseBody(contentLength: body.contentLength) { writer in
+            try await withTimeout(at: deadline, clock: clock) {
+                try await body.write(writer)
+            }
+        }
+    }
+}
+
+/// What the handler's scope produced.
+private enum HandlerOutcome: Sendable {
+    case answered(Response)
+    case expired
+}
+
+extension HTTPField.Name {
+    /// The `Request-Timeout-Ms` header, which carries a request's timeout in milliseconds (see
+    /// `RequestTimeoutHeader`).
+    public static var requestTimeoutMs: Self {
+        // The name is a valid token, so the initializer cannot fail.
+        Self(RequestTimeoutHeader.name)!
+    }
+}
+#endif

@@ -1,2 +1,0 @@
-#if Hummingbird && AsyncHTTPClient
-#endif
