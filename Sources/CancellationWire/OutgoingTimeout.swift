@@ -1,4 +1,4 @@
-public import Cancellation
+import Cancellation
 
 /// The time budget a client passes on to the server it calls.
 public enum OutgoingTimeout {
