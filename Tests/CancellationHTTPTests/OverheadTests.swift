@@ -29,59 +29,60 @@ struct OverheadTests {
         deadlineRouter.get("ping") { _, _ in "pong" }
 
         let clock = ContinuousClock()
-        let (plain, withDeadlines) = try await withClient { client in
+        // [plain server + plain client, middleware + plain client, plain server + integration, both].
+        let totals = try await withClient { client in
             try await withServer(plainRouter) { plainPort in
                 try await withServer(deadlineRouter) { deadlinePort in
                     let plainRequest = HTTPClientRequest(url: "http://127.0.0.1:\(plainPort)/ping")
                     let deadlineRequest = HTTPClientRequest(url: "http://127.0.0.1:\(deadlinePort)/ping")
 
-                    func runPlain(_ n: Int) async throws -> Duration {
+                    func run(_ n: Int, request: HTTPClientRequest, integration: Bool) async throws -> Duration {
                         try await clock.measure {
                             for _ in 0..<n {
-                                let response = try await client.execute(plainRequest, timeout: .seconds(30))
+                                let response: HTTPClientResponse
+                                if integration {
+                                    response = try await client.executeWithinDeadline(request, timeout: .seconds(30), maxBodyBytes: 1 << 10)
+                                } else {
+                                    response = try await client.execute(request, timeout: .seconds(30))
+                                }
                                 let body = try await response.body.collect(upTo: 1 << 10)
-                                precondition(body.readableBytes == 4)
+                                precondition(response.status == .ok && body.readableBytes == 4)
                             }
                         }
                     }
-                    func runWithDeadlines(_ n: Int) async throws -> Duration {
-                        try await clock.measure {
-                            for _ in 0..<n {
-                                let response = try await client.executeWithinDeadline(
-                                    deadlineRequest,
-                                    timeout: .seconds(30),
-                                    maxBodyBytes: 1 << 10
-                                )
-                                let body = try await response.body.collect(upTo: 1 << 10)
-                                precondition(body.readableBytes == 4)
-                            }
+                    let variants = [(plainRequest, false), (deadlineRequest, false), (plainRequest, true), (deadlineRequest, true)]
+                    for (request, integration) in variants {
+                        _ = try await run(warmUp, request: request, integration: integration)
+                    }
+                    // Interleave rounds of each, so drift in machine load hits all alike.
+                    var totals = [Duration](repeating: .zero, count: variants.count)
+                    let rounds = 4
+                    for _ in 0..<rounds {
+                        for (index, (request, integration)) in variants.enumerated() {
+                            totals[index] += try await run(count / rounds, request: request, integration: integration)
                         }
                     }
-
-                    _ = try await runPlain(warmUp)
-                    _ = try await runWithDeadlines(warmUp)
-                    // Interleave two rounds of each, so drift in machine load hits both alike.
-                    var plain = Duration.zero
-                    var withDeadlines = Duration.zero
-                    for _ in 0..<2 {
-                        plain += try await runPlain(count / 2)
-                        withDeadlines += try await runWithDeadlines(count / 2)
-                    }
-                    return (plain, withDeadlines)
+                    return totals
                 }
             }
         }
 
-        let perPlain = plain.milliseconds * 1_000 / Double(count)
-        let perDeadline = withDeadlines.milliseconds * 1_000 / Double(count)
+        let perRequest = totals.map { $0.milliseconds * 1_000 / Double(count / 4 * 4) }
+        func line(_ label: String, _ index: Int) -> String {
+            let ratio = perRequest[index] / perRequest[0]
+            return "  \(label.padding(toLength: 52, withPad: " ", startingAt: 0)) \(String(format: "%7.1f", perRequest[index])) µs/request, ratio \(String(format: "%.3f", ratio))"
+        }
         print(
             """
-            HTTP deadline overhead, \(count) sequential requests over loopback:
-              plain Hummingbird + AsyncHTTPClient:       \(String(format: "%.1f", perPlain)) µs/request
-              RequestDeadlineMiddleware + withinDeadline: \(String(format: "%.1f", perDeadline)) µs/request
-              ratio: \(String(format: "%.3f", perDeadline / perPlain)), difference \(String(format: "%.1f", perDeadline - perPlain)) µs/request
+            HTTP deadline overhead, \(count) sequential requests per variant over loopback:
+            \(line("plain Hummingbird + plain AsyncHTTPClient", 0))
+            \(line("RequestDeadlineMiddleware + plain AsyncHTTPClient", 1))
+            \(line("plain Hummingbird + executeWithinDeadline", 2))
+            \(line("RequestDeadlineMiddleware + executeWithinDeadline", 3))
             """
         )
+        let plain = totals[0]
+        let withDeadlines = totals[3]
         #expect(plain > .zero && withDeadlines > .zero)
     }
 }
