@@ -22,11 +22,12 @@ import Cancellation
 /// - When the RPC is cancelled by the client or the transport (a reset stream, or grpc-swift's own
 ///   `grpc-timeout` timer), the handler's task is cancelled too, and the RPC fails with
 ///   `RPCError.Code.cancelled`. A cancellation of the RPC in the last quarter of the request's timeout
-///   (at least its last 100 ms) is left to the deadline instead, which then ends the RPC with
-///   `.deadlineExceeded`: it is almost always grpc-swift's own timer for the same `grpc-timeout`, or the
-///   client giving up at its own deadline, which started a transit time before ours — a transit that a
-///   loaded machine stretches. (Cancelling the handler there would report a deadline as a cancellation
-///   to every hop after it.) The handler then runs on for at most that quarter.
+///   (at least its last 100 ms) is taken as the deadline itself: it is almost always grpc-swift's own
+///   timer for the same `grpc-timeout`, or the client giving up at its own deadline, which started a
+///   transit time before ours — a transit that a loaded machine stretches. The scope's deadline is then
+///   brought forward to that moment, so the handler is cancelled at once, with
+///   `CancellationReason.deadlineExpired`, the RPC ends with `.deadlineExceeded`, and the calls the
+///   handler makes to further hops report a deadline too, not a cancellation.
 /// - A request whose deadline has already passed when it arrives (a `grpc-timeout` of zero, or a policy
 ///   whose maximum is zero) fails with `.deadlineExceeded` without running the handler.
 ///
@@ -70,9 +71,9 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
     /// under the request's deadline.
     ///
     /// On expiry the handler's task is cancelled; an RPC that then ends by cancellation fails with
-    /// `RPCError.Code.deadlineExceeded`. On cancellation of the RPC by the client or the transport before
-    /// the last quarter of the timeout (or without a deadline), the handler's task is cancelled and the RPC
-    /// fails with `RPCError.Code.cancelled`.
+    /// `RPCError.Code.deadlineExceeded`. On cancellation of the RPC by the client or the transport, the
+    /// handler's task is cancelled at once; the RPC fails with `RPCError.Code.cancelled`, or with
+    /// `.deadlineExceeded` when the cancellation came in the last quarter of the timeout.
     ///
     /// - Parameters:
     ///   - request: The request, whose `grpc-timeout` metadata is read.
@@ -167,14 +168,19 @@ struct RequestDeadline: Sendable {
         // `nil`: the scope's own cancellation ended the operation with a `CancellationError` after
         // `translated` had looked (the scope was cancelled in between); it can only be one of ours.
         guard let value else {
-            throw isPastDeadline ? expiredError() : cancelledError(reason: "the RPC was cancelled")
+            throw isPastDeadline || expiredEarly ? expiredError() : cancelledError(reason: "the RPC was cancelled")
         }
         return value
     }
 
-    /// Cancels the scope because the RPC was cancelled, unless the deadline is about to do it.
+    /// Cancels the scope because the RPC was cancelled. Within ``expiryMargin`` of the deadline the
+    /// cancellation is the deadline's doing (the client's own deadline, or grpc-swift's timer for the same
+    /// `grpc-timeout`, both a moment ahead of ours): the scope's deadline is brought forward to now, so
+    /// the handler is cancelled at once *as by its deadline* — its reason is `.deadlineExpired`, the RPC
+    /// ends with `.deadlineExceeded`, and calls it makes to further hops report the same.
     func rpcCancelled(_ scope: CancelScope<ContinuousClock>) {
-        if let deadline, ContinuousClock.now.duration(to: deadline) <= expiryMargin {
+        if isWithinExpiryMargin {
+            scope.reschedule(to: ContinuousClock.now)
             return
         }
         scope.cancel(reason: "the RPC was cancelled by the client or the transport")
@@ -182,6 +188,17 @@ struct RequestDeadline: Sendable {
 
     var isPastDeadline: Bool {
         deadline.map { ContinuousClock.now >= $0 } ?? false
+    }
+
+    /// Whether the deadline is no further away than ``expiryMargin`` (or has passed).
+    var isWithinExpiryMargin: Bool {
+        deadline.map { ContinuousClock.now.duration(to: $0) <= expiryMargin } ?? false
+    }
+
+    /// Whether the RPC was cancelled close enough to the deadline to count as expired (see
+    /// ``rpcCancelled(_:)``); once true it stays true, as time only moves on.
+    var expiredEarly: Bool {
+        cancellation.isCancelled && isWithinExpiryMargin
     }
 
     /// `error` as the RPC should report it: a cancellation caused by this scope becomes
@@ -204,7 +221,7 @@ struct RequestDeadline: Sendable {
     /// becomes `.deadlineExceeded` once the deadline has passed, `.cancelled` once the RPC was cancelled.
     func translatedAfterward(_ error: RPCError) -> RPCError {
         guard error.isCancellation else { return error }
-        if isPastDeadline { return expiredError(cause: error) }
+        if isPastDeadline || expiredEarly { return expiredError(cause: error) }
         if cancellation.isCancelled { return cancelledError(reason: "the RPC was cancelled", cause: error) }
         return error
     }
