@@ -140,13 +140,7 @@ func withServer<Value: Sendable>(
         let value = try await body(port)
         group.cancelAll()
         // The server stops once its task is cancelled; wait for it, whatever it reports.
-        while true {
-            do {
-                guard try await group.next() != nil else { break }
-            } catch {
-                continue
-            }
-        }
+        while await group.nextResult() != nil {}
         return value
     }
 }
