@@ -134,14 +134,7 @@ extension HTTPClient {
     /// The header value for a budget of `left`: whole milliseconds rounded down, at least 1 while any time
     /// is left, capped at the header's maximum.
     static func headerValue(for left: Duration) -> String {
-        guard left > .zero else { return "0" }
-        let (seconds, attoseconds) = left.components
-        // Past the header's maximum (about 115 days) the value is capped; below it nothing can overflow.
-        guard seconds < RequestTimeoutHeader.maximumValue / 1_000 else {
-            return String(RequestTimeoutHeader.maximumValue)
-        }
-        let milliseconds = seconds * 1_000 + attoseconds / 1_000_000_000_000_000
-        return String(min(max(milliseconds, 1), RequestTimeoutHeader.maximumValue))
+        RequestTimeoutHeader.format(left)
     }
 }
 #endif

@@ -40,8 +40,8 @@ public enum RequestTimeoutHeader {
         values.lazy.compactMap { parse($0) }.min()
     }
 
-    /// Writes `timeout` as a `Request-Timeout-Ms` value, rounded up to a whole millisecond so a positive
-    /// budget never becomes `0`.
+    /// Writes `timeout` as a `Request-Timeout-Ms` value: whole milliseconds, rounded *down* so the next
+    /// hop's deadline never falls after the caller's, but at least `1` while any time is left.
     ///
     /// - Parameter timeout: The time the server gets. Zero or negative gives `0` (the deadline has
     ///   passed); anything above ``maximumTimeout`` gives the maximum.
@@ -49,6 +49,9 @@ public enum RequestTimeoutHeader {
     public static func format(_ timeout: Duration) -> String {
         guard timeout > .zero else { return "0" }
         guard timeout < maximumTimeout else { return String(maximumValue) }
-        return String(HeaderBytes.ceilingDivide(timeout, by: .milliseconds(1)))
+        let (seconds, attoseconds) = timeout.components
+        // Below the maximum (about 115 days) nothing here can overflow.
+        let milliseconds = seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+        return String(max(milliseconds, 1))
     }
 }

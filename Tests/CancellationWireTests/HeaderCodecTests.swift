@@ -138,11 +138,13 @@ struct RequestTimeoutHeaderTests {
         #expect(RequestTimeoutHeader.parse(value) == nil)
     }
 
-    @Test("formatting rounds up to whole milliseconds and clamps")
+    @Test("formatting rounds down to whole milliseconds, at least 1 while time is left, and clamps")
     func formats() {
         #expect(RequestTimeoutHeader.format(.milliseconds(250)) == "250")
         #expect(RequestTimeoutHeader.format(.microseconds(1)) == "1")
-        #expect(RequestTimeoutHeader.format(.microseconds(1_500)) == "2")
+        #expect(RequestTimeoutHeader.format(.microseconds(1_999)) == "1")
+        #expect(RequestTimeoutHeader.format(.microseconds(2_000)) == "2")
+        #expect(RequestTimeoutHeader.format(.seconds(3) + .nanoseconds(999_999)) == "3000")
         #expect(RequestTimeoutHeader.format(.zero) == "0")
         #expect(RequestTimeoutHeader.format(.seconds(-1)) == "0")
         #expect(RequestTimeoutHeader.format(.seconds(Int64.max)) == "9999999999")
