@@ -3,7 +3,7 @@ import Cancellation
 /// The time budget a client passes on to the server it calls.
 public enum OutgoingTimeout {
     /// The timeout to send with an outgoing request: the shorter of the call's own timeout and the time
-    /// left until the current task's effective deadline (``EffectiveDeadline/current``).
+    /// left until the current task's effective deadline (`EffectiveDeadline.current`).
     ///
     /// Call it right before sending, so the time already spent is not sent on. A caller deep inside a
     /// server handler that runs under the request's deadline passes what is left of it to the next hop
