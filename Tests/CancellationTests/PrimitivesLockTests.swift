@@ -66,7 +66,7 @@ struct PrimitivesLockTests {
             })
             await waitUntil { lock.waiterCount == index + 1 }
         }
-        // A newcomer cannot barge in past the waiters.
+        // The lock is held: a newcomer cannot take it.
         #expect(lock.tryAcquire() == nil)
         try lock.release(held)
         for task in tasks { try await task.value }

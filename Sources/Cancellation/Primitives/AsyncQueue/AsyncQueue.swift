@@ -30,7 +30,7 @@ import Synchronization
 ///   consumers grows it without limit.
 public final class AsyncQueue<Element: Sendable>: Sendable {
     private typealias Machine = AsyncQueueStateMachine<
-        Element, CheckedContinuation<Element?, any Error>, CheckedContinuation<Void, any Error>
+        Element, WaiterContinuation<Element?>, WaiterContinuation<Void>
     >
 
     private let state: Mutex<Machine>
@@ -87,7 +87,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         case .finished:
             throw AsyncQueueError.finished
         case .wait(let id):
-            try await suspendAsWaiter(isolation: isolation) { (continuation: CheckedContinuation<Void, any Error>) in
+            try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
                 switch state.withTrackedLock({ $0.registerSender(id, continuation, element) }) {
                 case .resumeDelivered(let receiver, let element):
                     receiver.resume(returning: element)
@@ -136,7 +136,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         case .finished:
             return nil
         case .wait(let id):
-            return try await suspendAsWaiter(isolation: isolation) { (continuation: CheckedContinuation<Element?, any Error>) in
+            return try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Element?>) in
                 switch state.withTrackedLock({ $0.registerReceiver(id, continuation) }) {
                 case .resumeElement(let element, let sender):
                     sender?.resume()

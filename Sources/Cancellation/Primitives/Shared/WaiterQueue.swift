@@ -21,6 +21,16 @@ package struct FIFOBuffer<Element> {
         storage.append(element)
     }
 
+    /// Adds `element` at the front: `popFirst()` returns it next.
+    package mutating func prepend(_ element: Element) {
+        if head > 0 {
+            head -= 1
+            storage[head] = element
+        } else {
+            storage.insert(element, at: 0)
+        }
+    }
+
     /// Removes and returns the element at the front, or `nil` if the buffer is empty.
     package mutating func popFirst() -> Element? {
         guard head < storage.count else { return nil }
@@ -80,6 +90,13 @@ package struct WaiterQueue<Token> {
     /// Queues waiter `id` at the back.
     package mutating func append(_ id: UInt64, _ token: Token) {
         entries.append(Entry(id: id, token: token))
+        count += 1
+    }
+
+    /// Queues waiter `id` at the front, ahead of every other waiter: for a waiter that was at the front,
+    /// was woken, and has to wait again.
+    package mutating func prepend(_ id: UInt64, _ token: Token) {
+        entries.prepend(Entry(id: id, token: token))
         count += 1
     }
 
