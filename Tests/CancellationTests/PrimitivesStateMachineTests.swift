@@ -382,12 +382,37 @@ struct PrimitivesStateMachineTests {
         guard case .buffered = queue.send(1) else { Issue.record("unexpected action"); return }
         guard case .wait(let s2) = queue.send(2), case .wait(let s3) = queue.send(3) else { Issue.record("unexpected action"); return }
         guard case .suspended = queue.registerSender(s2, "S2", 2), case .suspended = queue.registerSender(s3, "S3", 3) else { Issue.record("unexpected action"); return }
-        guard case .element(1, resumeSender: "S2") = queue.receive() else {
+        guard case .element(1, resumeSenders: ["S2"]) = queue.receive() else {
             Issue.record("1 first, and S2's element moves into the buffer")
             return
         }
-        guard case .element(2, resumeSender: "S3") = queue.receive() else { Issue.record("unexpected action"); return }
-        guard case .element(3, resumeSender: nil) = queue.receive() else { Issue.record("unexpected action"); return }
+        guard case .element(2, resumeSenders: ["S3"]) = queue.receive() else { Issue.record("unexpected action"); return }
+        guard case .element(3, resumeSenders: []) = queue.receive() else { Issue.record("unexpected action"); return }
+        guard case .wait = queue.receive() else { Issue.record("unexpected action"); return }
+    }
+
+    @Test("queue: waiting senders are admitted together once the buffer drains to half its capacity; later sends queue behind them")
+    func queueLowWater() {
+        var queue = Queue(capacity: 4)
+        for element in 1...4 {
+            guard case .buffered = queue.send(element) else { Issue.record("unexpected action"); return }
+        }
+        guard case .wait(let s5) = queue.send(5), case .suspended = queue.registerSender(s5, "S5", 5) else { Issue.record("unexpected action"); return }
+        guard case .element(1, resumeSenders: []) = queue.receive() else {
+            Issue.record("3 left, above the low-water mark: S5 keeps waiting")
+            return
+        }
+        // Room for one, but S5 waits for it: a later send must not overtake S5.
+        guard case .full = queue.trySend(9) else { Issue.record("trySend must not overtake a waiting sender"); return }
+        guard case .wait(let s6) = queue.send(6), case .suspended = queue.registerSender(s6, "S6", 6) else { Issue.record("unexpected action"); return }
+        guard case .element(2, resumeSenders: ["S5", "S6"]) = queue.receive() else {
+            Issue.record("at the low-water mark both senders move in, in order")
+            return
+        }
+        #expect(queue.senders.isEmpty)
+        for expected in 3...6 {
+            guard case .element(expected, resumeSenders: []) = queue.receive() else { Issue.record("expected \(expected)"); return }
+        }
         guard case .wait = queue.receive() else { Issue.record("unexpected action"); return }
     }
 
@@ -400,7 +425,7 @@ struct PrimitivesStateMachineTests {
             return
         }
         guard case .wait(let s) = queue.send(8), case .suspended = queue.registerSender(s, "S", 8) else { Issue.record("unexpected action"); return }
-        guard case .element(8, resumeSender: "S") = queue.receive() else {
+        guard case .element(8, resumeSenders: ["S"]) = queue.receive() else {
             Issue.record("the receiver takes S's element directly")
             return
         }
@@ -413,7 +438,7 @@ struct PrimitivesStateMachineTests {
         _ = queue.send(1)
         guard case .wait(let s) = queue.send(2), case .suspended = queue.registerSender(s, "S", 2) else { Issue.record("unexpected action"); return }
         guard case .resumeSender("S") = queue.cancel(s) else { Issue.record("unexpected action"); return }
-        guard case .element(1, resumeSender: nil) = queue.receive() else {
+        guard case .element(1, resumeSenders: []) = queue.receive() else {
             Issue.record("2 must not have been enqueued")
             return
         }
@@ -423,7 +448,7 @@ struct PrimitivesStateMachineTests {
             Issue.record("3 must be buffered, not handed to the cancelled receiver")
             return
         }
-        guard case .element(3, resumeSender: nil) = queue.receive() else {
+        guard case .element(3, resumeSenders: []) = queue.receive() else {
             Issue.record("3 is buffered, so the next receive takes it")
             return
         }
@@ -438,7 +463,7 @@ struct PrimitivesStateMachineTests {
         #expect(finished.senders == ["S"])
         #expect(finished.receivers == [])
         guard case .finished = queue.send(3) else { Issue.record("unexpected action"); return }
-        guard case .element(1, resumeSender: nil) = queue.receive() else { Issue.record("unexpected action"); return }
+        guard case .element(1, resumeSenders: []) = queue.receive() else { Issue.record("unexpected action"); return }
         guard case .finished = queue.receive() else { Issue.record("unexpected action"); return }
         var empty = Queue(capacity: nil)
         guard case .wait(let r) = empty.receive(), case .suspended = empty.registerReceiver(r, "R") else { Issue.record("unexpected action"); return }

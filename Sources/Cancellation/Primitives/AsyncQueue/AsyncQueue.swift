@@ -130,16 +130,16 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Element? {
         try Task.checkCancellation()
         switch state.withTrackedLock({ $0.receive() }) {
-        case .element(let element, let sender):
-            sender?.resume()
+        case .element(let element, let senders):
+            for sender in senders { sender.resume() }
             return element
         case .finished:
             return nil
         case .wait(let id):
             return try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Element?>) in
                 switch state.withTrackedLock({ $0.registerReceiver(id, continuation) }) {
-                case .resumeElement(let element, let sender):
-                    sender?.resume()
+                case .resumeElement(let element, let senders):
+                    for sender in senders { sender.resume() }
                     continuation.resume(returning: element)
                 case .resumeFinished: continuation.resume(returning: nil)
                 case .resumeCancelled: continuation.resume(throwing: CancellationError())
@@ -159,8 +159,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     ///   queue from an ended one).
     public func tryReceive() -> Element? {
         switch state.withTrackedLock({ $0.tryReceive() }) {
-        case .element(let element, let sender):
-            sender?.resume()
+        case .element(let element, let senders):
+            for sender in senders { sender.resume() }
             return element
         case .finished, .empty:
             return nil
