@@ -98,21 +98,7 @@ public final class AsyncLock: Sendable {
             return ownership(generation)
         case .wait(let id):
             let generation = try await withTaskCancellationHandler(
-                operation: {
-                    // Woken waiters that find the lock taken again queue again (at the front) and suspend anew,
-                    // under the same id and the same cancellation handler.
-                    while true {
-                        let resumption: AsyncLockResumption = try await suspendOnce(isolation: isolation) { continuation in
-                            let now = ContinuousClock.now
-                            switch state.withTrackedLock({ $0.register(id, continuation, now: now) }) {
-                            case .resumeAcquired(let generation): continuation.resume(returning: .acquired(generation))
-                            case .resumeCancelled: continuation.resume(throwing: CancellationError())
-                            case .suspended: break
-                            }
-                        }
-                        if case .acquired(let generation) = resumption { return generation }
-                    }
-                },
+                operation: { try await waitAsWaiter(id, isolation: isolation) },
                 onCancel: { [self] in
                     if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
                         continuation.resume(throwing: CancellationError())
@@ -122,6 +108,46 @@ public final class AsyncLock: Sendable {
             )
             return ownership(generation)
         }
+    }
+
+    /// Waits for the lock and takes it, whether or not the task is cancelled: for ``AsyncCondition``, which
+    /// takes the lock again before its wait returns or throws, as asyncio's does.
+    func acquireIgnoringCancellation(isolation: isolated (any Actor)?) async -> Ownership {
+        switch state.withTrackedLock({ $0.acquireOrReserve() }) {
+        case .acquired(let generation):
+            return ownership(generation)
+        case .wait(let id):
+            do {
+                return ownership(try await waitAsWaiter(id, isolation: isolation))
+            } catch {
+                // Unreachable: a waiter is resumed with an error only after `cancel(id)`, which only the
+                // cancellation handler of `acquire` calls, and this wait installs none.
+                preconditionFailure("AsyncLock: a wait without a cancellation handler failed: \(error)")
+            }
+        }
+    }
+
+    /// Suspends as waiter `id` until the lock is handed over or taken; returns the generation of the hold.
+    ///
+    /// A woken waiter that finds the lock taken again queues again (at the front) and suspends anew, under the
+    /// same id and so the same cancellation handler.
+    private func waitAsWaiter(_ id: UInt64, isolation: isolated (any Actor)?) async throws -> UInt64 {
+        while true {
+            let resumption: AsyncLockResumption = try await suspendOnce(isolation: isolation) { continuation in
+                let now = ContinuousClock.now
+                switch state.withTrackedLock({ $0.register(id, continuation, now: now) }) {
+                case .resumeAcquired(let generation): continuation.resume(returning: .acquired(generation))
+                case .resumeCancelled: continuation.resume(throwing: CancellationError())
+                case .suspended: break
+                }
+            }
+            if case .acquired(let generation) = resumption { return generation }
+        }
+    }
+
+    /// Whether `ownership` is the current hold of this lock.
+    func holds(_ ownership: Ownership) -> Bool {
+        ownership.lock == ObjectIdentifier(self) && state.withTrackedLock { $0.holder == ownership.generation }
     }
 
     /// Releases the lock held by `ownership`, waking the longest-waiting task if there is one (or handing

@@ -9,6 +9,11 @@ import Synchronization
 /// receives until the end. Any number of tasks may send and receive; each element goes to exactly one
 /// receiver, waiting senders and receivers are served in FIFO order.
 ///
+/// A sender that finds a bounded queue full waits until the queue has drained to half its capacity; then
+/// the waiting senders' elements move in together, as many as fit, and those senders resume. A steady
+/// producer therefore suspends once per half-buffer rather than once per element. While senders wait, a
+/// later send waits behind them even if there is room (so ``trySend(_:)`` reports ``AsyncQueueError/full``).
+///
 /// ```swift
 /// let jobs = AsyncQueue<Job>(capacity: 64)
 /// Task {
@@ -67,6 +72,9 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
 
     /// Adds `element` at the back, waiting while the queue is full.
     ///
+    /// Once it has had to wait, the send completes when the queue has drained to half its capacity (or,
+    /// with capacity 0, when a receiver takes the element).
+    ///
     /// On cancellation — before the call or while waiting for room — this throws `CancellationError` and the
     /// element was not enqueued. If the element was taken at the instant of cancellation, this returns
     /// normally.
@@ -103,13 +111,13 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         }
     }
 
-    /// Adds `element` at the back if there is room now, without waiting.
+    /// Adds `element` at the back if there is room now and no sender is waiting, without waiting.
     ///
     /// This is not a cancellation point.
     ///
     /// - Parameter element: The element to send.
-    /// - Throws: ``AsyncQueueError/full`` if a bounded queue is full, ``AsyncQueueError/finished`` if the
-    ///   queue is finished; the element is not enqueued then.
+    /// - Throws: ``AsyncQueueError/full`` if a bounded queue is full or senders are waiting,
+    ///   ``AsyncQueueError/finished`` if the queue is finished; the element is not enqueued then.
     public func trySend(_ element: Element) throws(AsyncQueueError) {
         switch state.withTrackedLock({ $0.trySend(element) }) {
         case .deliver(let receiver, let element): receiver.resume(returning: element)
