@@ -416,6 +416,37 @@ struct PrimitivesStateMachineTests {
         guard case .wait = queue.receive() else { Issue.record("unexpected action"); return }
     }
 
+    @Test("queue: the fast paths act only when nothing else is due — no waiter to hand to, no sender to admit")
+    func queueFastPaths() {
+        var queue = Queue(capacity: 4)
+        var taken = 0
+        let fast1 = queue.receiveBuffered(into: &taken)
+        #expect(!fast1)
+        for element in 1...4 {
+            let fast2 = queue.sendBuffering(element)
+            #expect(fast2)
+        }
+        let fast3 = queue.sendBuffering(5)
+        #expect(!fast3)  // full
+        guard case .wait(let s5) = queue.send(5), case .suspended = queue.registerSender(s5, "S5", 5) else { Issue.record("unexpected action"); return }
+        let fast4 = queue.receiveBuffered(into: &taken)
+        #expect(fast4)
+        #expect(taken == 1)
+        let fast5 = queue.sendBuffering(9)
+        #expect(!fast5)  // S5 waits: no overtaking
+        // 3 left: taking one more reaches the low-water mark, which must admit S5, so the fast path declines.
+        let fast6 = queue.receiveBuffered(into: &taken)
+        #expect(!fast6)
+        guard case .element(2, resumeSenders: ["S5"]) = queue.receive() else { Issue.record("S5 should be admitted"); return }
+        _ = queue.finish()
+        let fast7 = queue.sendBuffering(6)
+        #expect(!fast7)  // finished
+        var empty = Queue(capacity: 1)
+        guard case .wait(let r) = empty.receive(), case .suspended = empty.registerReceiver(r, "R") else { Issue.record("unexpected action"); return }
+        let fast8 = empty.sendBuffering(1)
+        #expect(!fast8)  // a receiver waits: the element goes to it, not the buffer
+    }
+
     @Test("queue: a waiting receiver is handed the element directly; capacity 0 is a rendezvous")
     func queueHandOff() {
         var queue = Queue(capacity: 0)

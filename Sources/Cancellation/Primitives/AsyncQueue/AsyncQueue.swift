@@ -87,6 +87,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     ///   enqueued.
     public func send(_ element: Element, isolation: isolated (any Actor)? = #isolation) async throws {
         try Task.checkCancellation()
+        if state.withTrackedLock({ $0.sendBuffering(element) }) { return }
         switch state.withTrackedLock({ $0.send(element) }) {
         case .deliver(let receiver, let element):
             receiver.resume(returning: element)
@@ -137,6 +138,10 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// - Throws: `CancellationError` if the task was cancelled before it got an element.
     public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Element? {
         try Task.checkCancellation()
+        let taken = withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot in
+            state.withTrackedLock { $0.receiveBuffered(into: slot.baseAddress!) } ? slot.baseAddress!.move() : nil
+        }
+        if let taken { return taken }
         switch state.withTrackedLock({ $0.receive() }) {
         case .element(let element, let senders):
             for sender in senders { sender.resume() }

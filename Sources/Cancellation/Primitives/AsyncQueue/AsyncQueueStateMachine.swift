@@ -34,6 +34,7 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
     }
 
     /// Whether a new element may go into the buffer now: there is room, and no earlier sender waits for it.
+    @inline(__always)
     private var hasRoom: Bool {
         guard let capacity else { return true }
         return buffer.count < capacity && senders.isEmpty
@@ -65,10 +66,31 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
 
     private mutating func offer(_ element: Element) -> OfferOutcome {
         if isFinished { return .finished }
-        if let receiver = receivers.popFirst() { return .deliver(receiver.token, element) }
+        if !receivers.isEmpty, let receiver = receivers.popFirst() { return .deliver(receiver.token, element) }
         guard hasRoom else { return .full }
         buffer.append(element)
         return .buffered
+    }
+
+    /// Buffers `element` and returns `true` if that is all a send has to do now (not finished, no waiting
+    /// receiver or sender, room in the buffer); otherwise changes nothing and returns `false`.
+    ///
+    /// The common case of `send`, with no enum to build: ``AsyncQueue`` is generic and not specialized for
+    /// its callers, so each generic enum or tuple it touches costs a metadata lookup.
+    @inline(__always)
+    package mutating func sendBuffering(_ element: Element) -> Bool {
+        guard !isFinished, receivers.isEmpty, hasRoom else { return false }
+        buffer.append(element)
+        return true
+    }
+
+    /// Moves the oldest element into `destination` and returns `true` if that is all a receive has to do
+    /// now (an element is buffered and no waiting sender is due to be admitted); otherwise changes nothing
+    /// and returns `false`. See ``sendBuffering(_:)``.
+    @inline(__always)
+    package mutating func receiveBuffered(into destination: UnsafeMutablePointer<Element>) -> Bool {
+        guard senders.isEmpty || buffer.count - 1 > lowWater else { return false }
+        return buffer.moveFirst(to: destination)
     }
 
     /// What `send` does first.
@@ -140,7 +162,7 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
         if let element = buffer.popFirst() {
             return .element(element, resumeSenders: admitSenders())
         }
-        if let sender = senders.popFirst() {
+        if !senders.isEmpty, let sender = senders.popFirst() {
             // Capacity 0: the sender hands its element over directly.
             return .element(sender.token.element, resumeSenders: [sender.token.token])
         }
