@@ -63,19 +63,19 @@ struct PrimitivesStateMachineTests {
 
     // MARK: Lock
 
-    /// A fixed instant for the lock's starvation clock; the tests move it by hand.
-    static let origin = ContinuousClock.now
+    /// A fixed time for the lock's starvation clock, in nanoseconds; the tests move it by hand.
+    static let origin: UInt64 = 1_000_000_000
 
     /// Registers `id` with `token` at `origin + offset`.
     static func register(
-        _ lock: inout AsyncLockStateMachine<String>, _ id: UInt64, _ token: String, at offset: Duration = .zero
+        _ lock: inout AsyncLockStateMachine<String>, _ id: UInt64, _ token: String, at offset: UInt64 = 0
     ) -> AsyncLockStateMachine<String>.RegisterAction {
         lock.register(id, token, now: origin + offset)
     }
 
     /// Releases `generation` at `origin + offset`.
     static func release(
-        _ lock: inout AsyncLockStateMachine<String>, _ generation: UInt64, at offset: Duration = .zero
+        _ lock: inout AsyncLockStateMachine<String>, _ generation: UInt64, at offset: UInt64 = 0
     ) throws -> AsyncLockStateMachine<String>.ReleaseAction {
         try lock.release(generation, now: origin + offset)
     }
@@ -102,13 +102,13 @@ struct PrimitivesStateMachineTests {
         let bargerTaken = lock.tryAcquire()
         let barger = try #require(bargerTaken)
         // A finds it taken and queues again, ahead of B.
-        #expect(Self.register(&lock, a, "A", at: .microseconds(10)) == .suspended)
+        #expect(Self.register(&lock, a, "A", at: 10_000) == .suspended)
         #expect(!lock.isStarving)
-        guard case .wake("A") = try Self.release(&lock, barger, at: .microseconds(20)) else {
+        guard case .wake("A") = try Self.release(&lock, barger, at: 20_000) else {
             Issue.record("A, first in line, should be woken again")
             return
         }
-        guard case .resumeAcquired(let generationA) = Self.register(&lock, a, "A", at: .microseconds(30)) else {
+        guard case .resumeAcquired(let generationA) = Self.register(&lock, a, "A", at: 30_000) else {
             Issue.record("A should take the free lock")
             return
         }

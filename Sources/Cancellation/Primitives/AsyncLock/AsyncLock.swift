@@ -134,7 +134,7 @@ public final class AsyncLock: Sendable {
     private func waitAsWaiter(_ id: UInt64, isolation: isolated (any Actor)?) async throws -> UInt64 {
         while true {
             let resumption: AsyncLockResumption = try await suspendOnce(isolation: isolation) { continuation in
-                let now = ContinuousClock.now
+                let now = monotonicNanoseconds()
                 switch state.withTrackedLock({ $0.register(id, continuation, now: now) }) {
                 case .resumeAcquired(let generation): continuation.resume(returning: .acquired(generation))
                 case .resumeCancelled: continuation.resume(throwing: CancellationError())
@@ -161,7 +161,7 @@ public final class AsyncLock: Sendable {
     public func release(_ ownership: Ownership) throws(AsyncLockError) {
         guard ownership.lock == ObjectIdentifier(self) else { throw .notHeld }
         let action = try state.withTrackedLock { (machine) throws(AsyncLockError) in
-            try machine.release(ownership.generation, now: .now)
+            try machine.release(ownership.generation, now: monotonicNanoseconds())
         }
         switch action {
         case .handOff(let continuation, let generation): continuation.resume(returning: .acquired(generation))

@@ -1,3 +1,14 @@
+/// The origin of ``monotonicNanoseconds()``.
+private let monotonicOrigin = ContinuousClock.now
+
+/// The time on the monotonic clock, in nanoseconds since an arbitrary origin, as the lock's state machine
+/// takes it: plain integers rather than `ContinuousClock.Instant`, whose layout the compiler does not know
+/// at compile time, so copying the waiters' bookkeeping stays cheap.
+func monotonicNanoseconds() -> UInt64 {
+    let (seconds, attoseconds) = monotonicOrigin.duration(to: .now).components
+    return UInt64(seconds) &* 1_000_000_000 &+ UInt64(attoseconds / 1_000_000_000)
+}
+
 /// How a waiter of an ``AsyncLock`` is resumed.
 package enum AsyncLockResumption: Sendable, Equatable {
     /// The lock was handed to the waiter: it holds it under this generation.
@@ -23,18 +34,21 @@ package struct AsyncLockStateMachine<Token> {
     /// A queued waiter and when it started waiting.
     package struct Waiter {
         package var token: Token
-        package var since: ContinuousClock.Instant
+        /// Monotonic nanoseconds (see ``monotonicNanoseconds()``).
+        package var since: UInt64
     }
 
     /// The waiter woken to retry, which has not retried yet.
     package struct Woken: Equatable {
         package var id: UInt64
-        package var since: ContinuousClock.Instant
+        package var since: UInt64
         package var cancelled: Bool
     }
 
-    /// How long a waiter may be overtaken by barging tasks before the lock switches to direct hand-off.
-    package static var starvationThreshold: Duration { .milliseconds(1) }
+    /// How long, in nanoseconds, a waiter may be overtaken by barging tasks before the lock switches to
+    /// direct hand-off: 1 ms, as in Go.
+    package static var starvationThreshold: UInt64 { 1_000_000 }
+
 
     /// The generation of the current hold, or `nil` when the lock is free.
     package private(set) var holder: UInt64?
@@ -114,12 +128,12 @@ package struct AsyncLockStateMachine<Token> {
     /// A woken waiter registers again: it takes the lock if it is free (even if it was cancelled since it was
     /// woken: the wakeup came first), fails if it was cancelled, and otherwise queues again at the front —
     /// switching the lock to starvation mode if it has waited for ``starvationThreshold`` already.
-    package mutating func register(_ id: UInt64, _ token: Token, now: ContinuousClock.Instant) -> RegisterAction {
+    package mutating func register(_ id: UInt64, _ token: Token, now: UInt64) -> RegisterAction {
         if let retrying = woken, retrying.id == id {
             woken = nil
             if let generation = tryAcquire() { return .resumeAcquired(generation) }
             if retrying.cancelled { return .resumeCancelled }
-            if retrying.since.duration(to: now) >= Self.starvationThreshold { isStarving = true }
+            if now &- retrying.since >= Self.starvationThreshold { isStarving = true }
             waiters.prepend(id, Waiter(token: token, since: retrying.since))
             return .suspended
         }
@@ -148,12 +162,12 @@ package struct AsyncLockStateMachine<Token> {
     ///   it was released already and perhaps taken again); nothing changes then.
     package mutating func release(
         _ generation: UInt64,
-        now: @autoclosure () -> ContinuousClock.Instant
+        now: @autoclosure () -> UInt64
     ) throws(AsyncLockError) -> ReleaseAction {
         guard holder == generation else { throw .notHeld }
         if isStarving {
             if let next = waiters.popFirst() {
-                if waiters.isEmpty || next.token.since.duration(to: now()) < Self.starvationThreshold {
+                if waiters.isEmpty || now() &- next.token.since < Self.starvationThreshold {
                     isStarving = false
                 }
                 return .handOff(next.token.token, generation: grant())
