@@ -66,7 +66,7 @@ struct PrimitivesLockTests {
             })
             await waitUntil { lock.waiterCount == index + 1 }
         }
-        // A newcomer cannot barge in past the waiters.
+        // The lock is held: a newcomer cannot take it.
         #expect(lock.tryAcquire() == nil)
         try lock.release(held)
         for task in tasks { try await task.value }
@@ -186,5 +186,42 @@ struct PrimitivesLockTests {
         let held = try #require(lock.tryAcquire())
         #expect(try await lock.withLockIfAvailable { 2 } == nil)
         try lock.release(held)
+    }
+}
+
+/// Drives a barging scenario on one actor: the woken waiter is isolated to the same actor, so it cannot run
+/// until the driver suspends, which makes the interleaving deterministic.
+actor BargingDriver {
+    private(set) var events: [String] = []
+
+    func record(_ event: String) {
+        events.append(event)
+    }
+
+    func run() async throws {
+        let lock = AsyncLock()
+        let held = try #require(lock.tryAcquire())
+        let waiter = Task {
+            try await lock.withLock { self.record("waiter") }
+        }
+        while lock.waiterCount == 0 { await Task.yield() }
+        try lock.release(held)  // wakes the waiter, which cannot run before this actor suspends
+        // A running task takes the free lock before the woken waiter has run: the documented barging.
+        let barger = try #require(lock.tryAcquire())
+        record("barger")
+        #expect(lock.waiterCount == 1)  // the woken waiter still counts as waiting
+        try lock.release(barger)        // the waiter is on its way; there is nobody else to wake
+        try await waiter.value          // it runs now, finds the lock free and takes it
+        #expect(events == ["barger", "waiter"])
+        #expect(!lock.isLocked)
+        #expect(lock.waiterCount == 0)
+    }
+}
+
+@Suite("AsyncLock barging")
+struct PrimitivesLockBargingTests {
+    @Test("a running task may take the lock before a woken waiter has run; the woken waiter then gets it")
+    func barging() async throws {
+        try await BargingDriver().run()
     }
 }

@@ -20,7 +20,7 @@ import Synchronization
 /// - Warning: A waiter that resumes after `set()` may find the flag already cleared by a `reset()`; the
 ///   event says that the flag was set, not that it still is.
 public final class AsyncEvent: Sendable {
-    private let state: Mutex<AsyncEventStateMachine<CheckedContinuation<Void, any Error>>>
+    private let state: Mutex<AsyncEventStateMachine<WaiterContinuation<Void>>>
 
     /// Creates an event.
     ///
@@ -63,7 +63,7 @@ public final class AsyncEvent: Sendable {
     public func wait(isolation: isolated (any Actor)? = #isolation) async throws {
         try Task.checkCancellation()
         guard case .wait(let id) = state.withTrackedLock({ $0.waitOrReserve() }) else { return }
-        try await suspendAsWaiter(isolation: isolation) { (continuation: CheckedContinuation<Void, any Error>) in
+        try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
             switch state.withTrackedLock({ $0.register(id, continuation) }) {
             case .resume: continuation.resume()
             case .resumeCancelled: continuation.resume(throwing: CancellationError())

@@ -1,11 +1,18 @@
 import Synchronization
 
-/// A mutual-exclusion lock for async code whose waits are cancellation points, granted in FIFO order.
+/// A mutual-exclusion lock for async code whose waits are cancellation points; waiters are served in FIFO
+/// order.
 ///
 /// Use ``withLock(isolation:_:)``: it waits for the lock, runs the body, and releases the lock when the
-/// body returns or throws. An uncontended acquisition never suspends. When the lock is released while
-/// tasks wait, it is handed directly to the one that has waited longest; a task arriving later cannot
-/// overtake them.
+/// body returns or throws. An uncontended acquisition never suspends.
+///
+/// **Fairness.** Waiters are woken in the order they started waiting, one at a time. The lock is *barging*,
+/// like Go's `sync.Mutex` and most thread mutexes: releasing it with waiters frees it and wakes the
+/// longest-waiting task, and until that task has run, a task that is already running and asks for the lock
+/// may take it first. The woken task then waits again at the head of the line. This saves a task switch per
+/// acquisition under contention. A waiter is never overtaken for long: once it has waited about 1 ms and
+/// finds the lock taken again, the lock switches to direct hand-off — each release hands it to the first
+/// waiter, and newcomers queue behind — until a waiter is served within 1 ms of asking or none is left.
 ///
 /// ```swift
 /// let lock = AsyncLock()
@@ -17,11 +24,13 @@ import Synchronization
 /// **Cancellation.** Waiting for the lock is a cancellation point, and every enclosing cancel scope or
 /// timeout applies to it with no extra API. The contract: *if a wait throws because of cancellation, it had
 /// no effect* — the task never held the lock, and nothing else changed. A task that is already cancelled
-/// throws `CancellationError` without taking the lock, even when it is free. If the lock was handed to a
-/// waiter in the same instant that waiter was cancelled, the hand-off wins: the waiter holds the lock and
-/// its acquisition returns normally (so `withLock` runs its body, which sees the cancellation at its first
-/// cancellation point, and then releases the lock to the next waiter). No waiter is resumed twice, none is
-/// left waiting for a release that already happened, and cancelled waiters never delay the others.
+/// throws `CancellationError` without taking the lock, even when it is free. If a waiter was woken (or
+/// handed the lock) in the same instant it was cancelled, the wakeup wins when the lock is still free: the
+/// waiter takes it and its acquisition returns normally (so `withLock` runs its body, which sees the
+/// cancellation at its first cancellation point, and then releases the lock to the next waiter); if a
+/// running task took the lock meanwhile, the cancelled waiter throws, and that task's release wakes the
+/// next waiter. No waiter is resumed twice, none is left waiting for a release that already happened, and
+/// cancelled waiters never delay the others.
 ///
 /// Cleanup that must take the lock in a cancelled task runs inside ``withCancellationShield(isolation:operation:)``.
 ///
@@ -38,7 +47,7 @@ public final class AsyncLock: Sendable {
         let generation: UInt64
     }
 
-    private let state = Mutex(AsyncLockStateMachine<CheckedContinuation<UInt64, any Error>>())
+    private let state = Mutex(AsyncLockStateMachine<WaiterContinuation<AsyncLockResumption>>())
 
     /// Creates an unlocked lock.
     public init() {}
@@ -52,7 +61,7 @@ public final class AsyncLock: Sendable {
 
     /// The number of tasks waiting for the lock at this instant, for diagnostics and tests.
     public var waiterCount: Int {
-        state.withTrackedLock { $0.waiters.count }
+        state.withTrackedLock { $0.waiterCount }
     }
 
     private func ownership(_ generation: UInt64) -> Ownership {
@@ -61,7 +70,8 @@ public final class AsyncLock: Sendable {
 
     /// Takes the lock if it is free, without waiting.
     ///
-    /// This is not a cancellation point: it neither suspends nor checks for cancellation.
+    /// This is not a cancellation point: it neither suspends nor checks for cancellation. Like any running
+    /// task, it may take a free lock before a woken waiter has run (see the fairness rule in ``AsyncLock``).
     ///
     /// - Returns: The ownership to pass to ``release(_:)``, or `nil` if the lock is held.
     public func tryAcquire() -> Ownership? {
@@ -70,11 +80,13 @@ public final class AsyncLock: Sendable {
 
     /// Waits until the lock is free and takes it.
     ///
-    /// Prefer ``withLock(isolation:_:)``, which cannot forget to release. Waiters are served in FIFO order.
+    /// Prefer ``withLock(isolation:_:)``, which cannot forget to release. Waiters are woken in FIFO order;
+    /// a running task may take the lock before a woken waiter has run (see the fairness rule in
+    /// ``AsyncLock``).
     ///
     /// On cancellation — before the call or while waiting — this throws `CancellationError` and the lock
-    /// was not taken. If the lock was handed over at the instant of cancellation, this returns the
-    /// ownership normally instead.
+    /// was not taken. If the task was woken or handed the lock at the instant of cancellation and the lock is
+    /// still free, this returns the ownership normally instead.
     ///
     /// - Parameter isolation: The caller's actor. Leave the default.
     /// - Returns: The ownership to pass to ``release(_:)`` exactly once.
@@ -85,22 +97,61 @@ public final class AsyncLock: Sendable {
         case .acquired(let generation):
             return ownership(generation)
         case .wait(let id):
-            let generation: UInt64 = try await suspendAsWaiter(isolation: isolation) { continuation in
-                switch state.withTrackedLock({ $0.register(id, continuation) }) {
-                case .resumeAcquired(let generation): continuation.resume(returning: generation)
-                case .resumeCancelled: continuation.resume(throwing: CancellationError())
-                case .suspended: break
-                }
-            } cancel: { [self] in
-                if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
-                    continuation.resume(throwing: CancellationError())
-                }
-            }
+            let generation = try await withTaskCancellationHandler(
+                operation: { try await waitAsWaiter(id, isolation: isolation) },
+                onCancel: { [self] in
+                    if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
+                        continuation.resume(throwing: CancellationError())
+                    }
+                },
+                isolation: isolation
+            )
             return ownership(generation)
         }
     }
 
-    /// Releases the lock held by `ownership`, handing it to the longest-waiting task if there is one.
+    /// Waits for the lock and takes it, whether or not the task is cancelled: for ``AsyncCondition``, which
+    /// takes the lock again before its wait returns or throws, as asyncio's does.
+    func acquireIgnoringCancellation(isolation: isolated (any Actor)?) async -> Ownership {
+        switch state.withTrackedLock({ $0.acquireOrReserve() }) {
+        case .acquired(let generation):
+            return ownership(generation)
+        case .wait(let id):
+            do {
+                return ownership(try await waitAsWaiter(id, isolation: isolation))
+            } catch {
+                // Unreachable: a waiter is resumed with an error only after `cancel(id)`, which only the
+                // cancellation handler of `acquire` calls, and this wait installs none.
+                preconditionFailure("AsyncLock: a wait without a cancellation handler failed: \(error)")
+            }
+        }
+    }
+
+    /// Suspends as waiter `id` until the lock is handed over or taken; returns the generation of the hold.
+    ///
+    /// A woken waiter that finds the lock taken again queues again (at the front) and suspends anew, under the
+    /// same id and so the same cancellation handler.
+    private func waitAsWaiter(_ id: UInt64, isolation: isolated (any Actor)?) async throws -> UInt64 {
+        while true {
+            let resumption: AsyncLockResumption = try await suspendOnce(isolation: isolation) { continuation in
+                let now = monotonicNanoseconds()
+                switch state.withTrackedLock({ $0.register(id, continuation, now: now) }) {
+                case .resumeAcquired(let generation): continuation.resume(returning: .acquired(generation))
+                case .resumeCancelled: continuation.resume(throwing: CancellationError())
+                case .suspended: break
+                }
+            }
+            if case .acquired(let generation) = resumption { return generation }
+        }
+    }
+
+    /// Whether `ownership` is the current hold of this lock.
+    func holds(_ ownership: Ownership) -> Bool {
+        ownership.lock == ObjectIdentifier(self) && state.withTrackedLock { $0.holder == ownership.generation }
+    }
+
+    /// Releases the lock held by `ownership`, waking the longest-waiting task if there is one (or handing
+    /// it the lock, when a waiter has been overtaken for too long).
     ///
     /// Releasing never waits and is not affected by cancellation.
     ///
@@ -110,10 +161,12 @@ public final class AsyncLock: Sendable {
     public func release(_ ownership: Ownership) throws(AsyncLockError) {
         guard ownership.lock == ObjectIdentifier(self) else { throw .notHeld }
         let action = try state.withTrackedLock { (machine) throws(AsyncLockError) in
-            try machine.release(ownership.generation)
+            try machine.release(ownership.generation, now: monotonicNanoseconds())
         }
-        if case .resume(let continuation, let generation) = action {
-            continuation.resume(returning: generation)
+        switch action {
+        case .handOff(let continuation, let generation): continuation.resume(returning: .acquired(generation))
+        case .wake(let continuation): continuation.resume(returning: .retry)
+        case .none: break
         }
     }
 
@@ -129,11 +182,12 @@ public final class AsyncLock: Sendable {
 
     /// Waits for the lock, runs `body` while holding it, and releases it when `body` returns or throws.
     ///
-    /// An uncontended call never suspends before running `body`. Waiters are served in FIFO order.
+    /// An uncontended call never suspends before running `body`. Waiters are woken in FIFO order; a
+    /// running task may take the lock before a woken waiter has run (see the fairness rule in ``AsyncLock``).
     ///
     /// On cancellation while waiting, this throws `CancellationError`, `body` did not run and the lock was
-    /// not taken. If the lock was handed over at the instant of cancellation, `body` runs (in a cancelled
-    /// task) and the lock is released afterwards as usual.
+    /// not taken. If the task was woken or handed the lock at the instant of cancellation and the lock is
+    /// still free, `body` runs (in a cancelled task) and the lock is released afterwards as usual.
     ///
     /// - Parameters:
     ///   - isolation: The caller's actor; `body` runs there, so it may use the caller's non-`Sendable`

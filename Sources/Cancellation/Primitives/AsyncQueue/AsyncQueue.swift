@@ -9,6 +9,11 @@ import Synchronization
 /// receives until the end. Any number of tasks may send and receive; each element goes to exactly one
 /// receiver, waiting senders and receivers are served in FIFO order.
 ///
+/// A sender that finds a bounded queue full waits until the queue has drained to half its capacity; then
+/// the waiting senders' elements move in together, as many as fit, and those senders resume. A steady
+/// producer therefore suspends once per half-buffer rather than once per element. While senders wait, a
+/// later send waits behind them even if there is room (so ``trySend(_:)`` reports ``AsyncQueueError/full``).
+///
 /// ```swift
 /// let jobs = AsyncQueue<Job>(capacity: 64)
 /// Task {
@@ -30,7 +35,7 @@ import Synchronization
 ///   consumers grows it without limit.
 public final class AsyncQueue<Element: Sendable>: Sendable {
     private typealias Machine = AsyncQueueStateMachine<
-        Element, CheckedContinuation<Element?, any Error>, CheckedContinuation<Void, any Error>
+        Element, WaiterContinuation<Element?>, WaiterContinuation<Void>
     >
 
     private let state: Mutex<Machine>
@@ -67,6 +72,9 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
 
     /// Adds `element` at the back, waiting while the queue is full.
     ///
+    /// Once it has had to wait, the send completes when the queue has drained to half its capacity (or,
+    /// with capacity 0, when a receiver takes the element).
+    ///
     /// On cancellation — before the call or while waiting for room — this throws `CancellationError` and the
     /// element was not enqueued. If the element was taken at the instant of cancellation, this returns
     /// normally.
@@ -79,6 +87,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     ///   enqueued.
     public func send(_ element: Element, isolation: isolated (any Actor)? = #isolation) async throws {
         try Task.checkCancellation()
+        if state.withTrackedLock({ $0.sendBuffering(element) }) { return }
         switch state.withTrackedLock({ $0.send(element) }) {
         case .deliver(let receiver, let element):
             receiver.resume(returning: element)
@@ -87,7 +96,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         case .finished:
             throw AsyncQueueError.finished
         case .wait(let id):
-            try await suspendAsWaiter(isolation: isolation) { (continuation: CheckedContinuation<Void, any Error>) in
+            try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
                 switch state.withTrackedLock({ $0.registerSender(id, continuation, element) }) {
                 case .resumeDelivered(let receiver, let element):
                     receiver.resume(returning: element)
@@ -103,13 +112,13 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         }
     }
 
-    /// Adds `element` at the back if there is room now, without waiting.
+    /// Adds `element` at the back if there is room now and no sender is waiting, without waiting.
     ///
     /// This is not a cancellation point.
     ///
     /// - Parameter element: The element to send.
-    /// - Throws: ``AsyncQueueError/full`` if a bounded queue is full, ``AsyncQueueError/finished`` if the
-    ///   queue is finished; the element is not enqueued then.
+    /// - Throws: ``AsyncQueueError/full`` if a bounded queue is full or senders are waiting,
+    ///   ``AsyncQueueError/finished`` if the queue is finished; the element is not enqueued then.
     public func trySend(_ element: Element) throws(AsyncQueueError) {
         switch state.withTrackedLock({ $0.trySend(element) }) {
         case .deliver(let receiver, let element): receiver.resume(returning: element)
@@ -129,17 +138,21 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// - Throws: `CancellationError` if the task was cancelled before it got an element.
     public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Element? {
         try Task.checkCancellation()
+        let taken = withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot in
+            state.withTrackedLock { $0.receiveBuffered(into: slot.baseAddress!) } ? slot.baseAddress!.move() : nil
+        }
+        if let taken { return taken }
         switch state.withTrackedLock({ $0.receive() }) {
-        case .element(let element, let sender):
-            sender?.resume()
+        case .element(let element, let senders):
+            for sender in senders { sender.resume() }
             return element
         case .finished:
             return nil
         case .wait(let id):
-            return try await suspendAsWaiter(isolation: isolation) { (continuation: CheckedContinuation<Element?, any Error>) in
+            return try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Element?>) in
                 switch state.withTrackedLock({ $0.registerReceiver(id, continuation) }) {
-                case .resumeElement(let element, let sender):
-                    sender?.resume()
+                case .resumeElement(let element, let senders):
+                    for sender in senders { sender.resume() }
                     continuation.resume(returning: element)
                 case .resumeFinished: continuation.resume(returning: nil)
                 case .resumeCancelled: continuation.resume(throwing: CancellationError())
@@ -159,8 +172,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     ///   queue from an ended one).
     public func tryReceive() -> Element? {
         switch state.withTrackedLock({ $0.tryReceive() }) {
-        case .element(let element, let sender):
-            sender?.resume()
+        case .element(let element, let senders):
+            for sender in senders { sender.resume() }
             return element
         case .finished, .empty:
             return nil

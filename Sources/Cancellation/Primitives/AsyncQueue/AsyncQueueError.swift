@@ -3,7 +3,7 @@ public enum AsyncQueueError: Error, Hashable, Sendable, CustomStringConvertible 
     /// The queue was finished (before the send, or while the sender waited for room); the element was not
     /// enqueued.
     case finished
-    /// ``AsyncQueue/trySend(_:)`` found no room; the element was not enqueued.
+    /// ``AsyncQueue/trySend(_:)`` found no room, or senders waiting for room; the element was not enqueued.
     case full
 
     /// A sentence describing the misuse, for example `sent on a finished AsyncQueue`.

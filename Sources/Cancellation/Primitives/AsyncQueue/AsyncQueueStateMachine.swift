@@ -1,10 +1,16 @@
 /// The state of an ``AsyncQueue``, with no locking and no continuations: every transition returns what the
 /// caller must do after unlocking.
 ///
-/// Invariants: receivers wait only while the buffer is empty; senders wait only while the buffer is full
-/// (for capacity 0: while no receiver waits); an element is in exactly one place — the buffer, a waiting
-/// sender, or a hand-off to exactly one receiver; a waiter is resumed exactly once; elements leave in the
-/// order their sends completed, and waiting senders complete in arrival order.
+/// Waiting senders are admitted in batches: a sender waits when the buffer is full (or other senders wait
+/// already), and waiting senders move their elements into the buffer only once it has drained to its
+/// low-water mark, half the capacity — then as many as fit. A single producer thus suspends once per
+/// half-buffer instead of once per element.
+///
+/// Invariants: receivers wait only while the buffer is empty and no sender waits; senders wait only while
+/// the buffer holds more than the low-water mark (for capacity 0: while no receiver waits); an element is
+/// in exactly one place — the buffer, a waiting sender, or a hand-off to exactly one receiver; a waiter is
+/// resumed exactly once; elements leave in the order their sends completed, and waiting senders complete
+/// in arrival order.
 package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
     package struct PendingSend {
         var token: SenderToken
@@ -19,13 +25,31 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
     package private(set) var senders = WaiterQueue<PendingSend>()
     package private(set) var registrations = WaiterRegistrations()
 
+    /// Waiting senders are admitted once the buffer holds no more than this.
+    private let lowWater: Int
+
     package init(capacity: Int?) {
         self.capacity = capacity
+        self.lowWater = (capacity ?? 0) / 2
     }
 
+    /// Whether a new element may go into the buffer now: there is room, and no earlier sender waits for it.
+    @inline(__always)
     private var hasRoom: Bool {
         guard let capacity else { return true }
-        return buffer.count < capacity
+        return buffer.count < capacity && senders.isEmpty
+    }
+
+    /// Moves waiting senders' elements into the buffer once it has drained to the low-water mark, as many as
+    /// fit, and returns those senders to resume.
+    private mutating func admitSenders() -> [SenderToken] {
+        guard let capacity, !senders.isEmpty, buffer.count <= lowWater else { return [] }
+        var admitted: [SenderToken] = []
+        while buffer.count < capacity, let sender = senders.popFirst() {
+            buffer.append(sender.token.element)
+            admitted.append(sender.token.token)
+        }
+        return admitted
     }
 
     /// The outcome of offering an element without waiting.
@@ -42,10 +66,31 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
 
     private mutating func offer(_ element: Element) -> OfferOutcome {
         if isFinished { return .finished }
-        if let receiver = receivers.popFirst() { return .deliver(receiver.token, element) }
+        if !receivers.isEmpty, let receiver = receivers.popFirst() { return .deliver(receiver.token, element) }
         guard hasRoom else { return .full }
         buffer.append(element)
         return .buffered
+    }
+
+    /// Buffers `element` and returns `true` if that is all a send has to do now (not finished, no waiting
+    /// receiver or sender, room in the buffer); otherwise changes nothing and returns `false`.
+    ///
+    /// The common case of `send`, with no enum to build: ``AsyncQueue`` is generic and not specialized for
+    /// its callers, so each generic enum or tuple it touches costs a metadata lookup.
+    @inline(__always)
+    package mutating func sendBuffering(_ element: Element) -> Bool {
+        guard !isFinished, receivers.isEmpty, hasRoom else { return false }
+        buffer.append(element)
+        return true
+    }
+
+    /// Moves the oldest element into `destination` and returns `true` if that is all a receive has to do
+    /// now (an element is buffered and no waiting sender is due to be admitted); otherwise changes nothing
+    /// and returns `false`. See ``sendBuffering(_:)``.
+    @inline(__always)
+    package mutating func receiveBuffered(into destination: UnsafeMutablePointer<Element>) -> Bool {
+        guard senders.isEmpty || buffer.count - 1 > lowWater else { return false }
+        return buffer.moveFirst(to: destination)
     }
 
     /// What `send` does first.
@@ -104,8 +149,9 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
 
     /// The outcome of taking an element without waiting.
     package enum TakeOutcome {
-        /// This element was taken; resume this sender too (its element moved into the buffer or was taken).
-        case element(Element, resumeSender: SenderToken?)
+        /// This element was taken; resume these senders too (their elements moved into the buffer, or, for
+        /// capacity 0, this element was the sender's).
+        case element(Element, resumeSenders: [SenderToken])
         /// Nothing is buffered and the queue is finished: the end.
         case finished
         /// Nothing is available now.
@@ -114,23 +160,19 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
 
     private mutating func take() -> TakeOutcome {
         if let element = buffer.popFirst() {
-            if let sender = senders.popFirst() {
-                buffer.append(sender.token.element)
-                return .element(element, resumeSender: sender.token.token)
-            }
-            return .element(element, resumeSender: nil)
+            return .element(element, resumeSenders: admitSenders())
         }
-        if let sender = senders.popFirst() {
+        if !senders.isEmpty, let sender = senders.popFirst() {
             // Capacity 0: the sender hands its element over directly.
-            return .element(sender.token.element, resumeSender: sender.token.token)
+            return .element(sender.token.element, resumeSenders: [sender.token.token])
         }
         return isFinished ? .finished : .empty
     }
 
     /// What `receive` does first.
     package enum ReceiveAction {
-        /// Return this element; resume this sender too.
-        case element(Element, resumeSender: SenderToken?)
+        /// Return this element; resume these senders too.
+        case element(Element, resumeSenders: [SenderToken])
         /// Return `nil`: the queue is finished and drained.
         case finished
         /// Nothing is available: wait as this waiter id.
@@ -140,7 +182,7 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
     /// Takes an element, or reserves a waiter id if none is available.
     package mutating func receive() -> ReceiveAction {
         switch take() {
-        case .element(let element, let sender): return .element(element, resumeSender: sender)
+        case .element(let element, let senders): return .element(element, resumeSenders: senders)
         case .finished: return .finished
         case .empty: return .wait(registrations.reserve())
         }
@@ -153,8 +195,8 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
 
     /// What to do with a receiver's continuation that has just been created for waiter `id`.
     package enum ReceiverRegisterAction {
-        /// Resume the receiver at once with this element; resume this sender too.
-        case resumeElement(Element, resumeSender: SenderToken?)
+        /// Resume the receiver at once with this element; resume these senders too.
+        case resumeElement(Element, resumeSenders: [SenderToken])
         /// Resume the receiver at once with `nil`.
         case resumeFinished
         /// Resume the receiver with `CancellationError`.
@@ -167,7 +209,7 @@ package struct AsyncQueueStateMachine<Element, ReceiverToken, SenderToken> {
     package mutating func registerReceiver(_ id: UInt64, _ token: ReceiverToken) -> ReceiverRegisterAction {
         if registrations.register(id) { return .resumeCancelled }
         switch take() {
-        case .element(let element, let sender): return .resumeElement(element, resumeSender: sender)
+        case .element(let element, let senders): return .resumeElement(element, resumeSenders: senders)
         case .finished: return .resumeFinished
         case .empty:
             receivers.append(id, token)

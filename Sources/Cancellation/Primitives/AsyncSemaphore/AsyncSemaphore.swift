@@ -23,7 +23,7 @@ import Synchronization
 /// - Warning: The semaphore does not track which task holds which permit: any task may signal. Signalling
 ///   more than was taken is caught only up to `maximum` (see ``signal()``).
 public final class AsyncSemaphore: Sendable {
-    private let state: Mutex<AsyncSemaphoreStateMachine<CheckedContinuation<Void, any Error>>>
+    private let state: Mutex<AsyncSemaphoreStateMachine<WaiterContinuation<Void>>>
 
     /// Creates a semaphore with `permits` available permits, of which at most `maximum` may be available
     /// at once.
@@ -69,7 +69,7 @@ public final class AsyncSemaphore: Sendable {
     public func wait(isolation: isolated (any Actor)? = #isolation) async throws {
         try Task.checkCancellation()
         guard case .wait(let id) = state.withTrackedLock({ $0.waitOrReserve() }) else { return }
-        try await suspendAsWaiter(isolation: isolation) { (continuation: CheckedContinuation<Void, any Error>) in
+        try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
             switch state.withTrackedLock({ $0.register(id, continuation) }) {
             case .resumeAcquired: continuation.resume()
             case .resumeCancelled: continuation.resume(throwing: CancellationError())

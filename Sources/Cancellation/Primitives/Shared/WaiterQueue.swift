@@ -21,6 +21,16 @@ package struct FIFOBuffer<Element> {
         storage.append(element)
     }
 
+    /// Adds `element` at the front: `popFirst()` returns it next.
+    package mutating func prepend(_ element: Element) {
+        if head > 0 {
+            head -= 1
+            storage[head] = element
+        } else {
+            storage.insert(element, at: 0)
+        }
+    }
+
     /// Removes and returns the element at the front, or `nil` if the buffer is empty.
     package mutating func popFirst() -> Element? {
         guard head < storage.count else { return nil }
@@ -34,6 +44,24 @@ package struct FIFOBuffer<Element> {
             head = 0
         }
         return element
+    }
+
+    /// Moves the element at the front into `destination` (uninitialized memory) and returns `true`, or
+    /// returns `false` if the buffer is empty. Unlike `popFirst()`, builds no `Optional`, which unspecialized
+    /// generic code pays for with a metadata lookup.
+    @inline(__always)
+    package mutating func moveFirst(to destination: UnsafeMutablePointer<Element>) -> Bool {
+        guard head < storage.count else { return false }
+        destination.initialize(to: storage[head])
+        head += 1
+        if head == storage.count {
+            storage.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64, head * 2 >= storage.count {
+            storage.removeFirst(head)
+            head = 0
+        }
+        return true
     }
 
     /// Removes every element, front first.
@@ -75,11 +103,19 @@ package struct WaiterQueue<Token> {
     package init() {}
 
     /// Whether no waiter is queued.
+    @inline(__always)
     package var isEmpty: Bool { count == 0 }
 
     /// Queues waiter `id` at the back.
     package mutating func append(_ id: UInt64, _ token: Token) {
         entries.append(Entry(id: id, token: token))
+        count += 1
+    }
+
+    /// Queues waiter `id` at the front, ahead of every other waiter: for a waiter that was at the front,
+    /// was woken, and has to wait again.
+    package mutating func prepend(_ id: UInt64, _ token: Token) {
+        entries.prepend(Entry(id: id, token: token))
         count += 1
     }
 
