@@ -89,7 +89,10 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// - Parameter duration: The time from now; zero or negative cancels the block at once, and a duration
     ///   longer than about 136 years removes the deadline.
     public func reschedule(after duration: Duration) {
-        core.reschedule(to: core.clock.now().deadline(after: duration))
+        // One clock reading serves both as the base of the new deadline and as "now" for deciding whether
+        // it has already passed.
+        let now = core.clock.now()
+        core.reschedule(to: now.deadline(after: duration), now: now)
     }
 
     /// Cancels the scope's block, from any task or thread, giving a reason that code inside can read from
@@ -180,7 +183,11 @@ final class ScopeCore: Sendable {
     }
 
     func reschedule(to deadline: Duration?) {
-        let now = clock.now()
+        reschedule(to: deadline, now: clock.now())
+    }
+
+    /// Moves the deadline, with `now` read from the scope's clock by the caller.
+    func reschedule(to deadline: Duration?, now: Duration) {
         let (action, previousTimer) = storage.withTrackedLock { storage in
             let action = storage.machine.setDeadline(deadline, now: now)
             if case .arm(let newDeadline, let generation) = action {
