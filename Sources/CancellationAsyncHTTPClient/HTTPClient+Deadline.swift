@@ -69,7 +69,7 @@ extension HTTPClient {
             var request = request
             // Read the budget right before sending, so the time spent so far is not passed on.
             let left = clock.now.duration(to: deadline)
-            request.headers.replaceOrAdd(name: timeoutHeader, value: Self.headerValue(for: left))
+            request.headers.replaceOrAdd(name: timeoutHeader, value: RequestTimeoutHeader.format(left))
             // No deadline for AsyncHTTPClient itself: the scope's cancellation ends the request, so that
             // expiry is reported as `TimeoutError` rather than `HTTPClientError.deadlineExceeded`.
             let response = try await execute(request, deadline: .distantFuture)
@@ -114,27 +114,16 @@ extension HTTPClient {
         }
     }
 
-    /// The deadline of an outgoing call: the earlier of `now + configured` and the current effective
-    /// deadline, or `nil` when there is neither.
+    /// The deadline of an outgoing call: `now` plus `OutgoingTimeout.current(configured:)` — the earlier of
+    /// `now + configured` and the current effective deadline — or `nil` when there is neither (or only one
+    /// too far away to be an instant).
     static func outgoingDeadline(configured: Duration?, clock: ContinuousClock) -> ContinuousClock.Instant? {
-        let inherited = EffectiveDeadline.current.map { $0.instant(in: clock) }
-        // A configured timeout too long to add to an instant means no limit of its own.
-        let own = configured.flatMap { timeout -> ContinuousClock.Instant? in
-            let timeout = max(timeout, .zero)
-            return timeout < RequestTimeoutHeader.maximumTimeout ? clock.now.advanced(by: timeout) : nil
-        }
-        switch (own, inherited) {
-        case let (own?, inherited?): return min(own, inherited)
-        case let (own?, nil): return own
-        case let (nil, inherited?): return inherited
-        case (nil, nil): return nil
-        }
-    }
-
-    /// The header value for a budget of `left`: whole milliseconds rounded down, at least 1 while any time
-    /// is left, capped at the header's maximum.
-    static func headerValue(for left: Duration) -> String {
-        RequestTimeoutHeader.format(left)
+        // Read before the budget, so the result is never later than the deadline the budget comes from.
+        let now = clock.now
+        guard let budget = OutgoingTimeout.current(configured: configured),
+            budget < RequestTimeoutHeader.maximumTimeout
+        else { return nil }
+        return now.advanced(by: budget)
     }
 }
 #endif
