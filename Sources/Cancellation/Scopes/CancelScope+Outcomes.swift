@@ -51,3 +51,28 @@ extension ScopeCore {
         }
     }
 }
+
+extension ScopeCore {
+    /// Runs a scope that no caller has a handle on, and turns its own cancellation into an error.
+    @inlinable
+    func runThrowing<Value>(
+        isolation: isolated (any Actor)?,
+        operation: () async throws -> sending Value
+    ) async throws -> sending Value {
+        try value(of: try await run(isolation: isolation, argument: (), operation: { _ in try await operation() }))
+    }
+
+    /// Runs a scope that no caller has a handle on, and turns its own cancellation into `nil`.
+    @inlinable
+    func runMovingOn<Value>(
+        isolation: isolated (any Actor)?,
+        operation: () async throws -> sending Value
+    ) async throws -> sending Value? {
+        switch try await run(isolation: isolation, argument: (), operation: { _ in try await operation() }) {
+        case .completed(let value):
+            return .some(value)
+        case .cancelledByScope:
+            return nil
+        }
+    }
+}

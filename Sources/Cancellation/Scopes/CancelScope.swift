@@ -137,13 +137,16 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 /// The machinery of a cancel scope, the same code for every clock: its state, its timers, the task
 /// running its operation, and how the operation's ending is classified.
 @usableFromInline
-final class ScopeCore: Sendable {
+final class ScopeCore: TimerTarget {
     let clock: any ScopeClock
     let tolerance: Duration?
     let location: ScopeLocation
     let diagnostics: CancellationDiagnostics
     /// The scope around this one in the task that opened it.
     let parentLink: (any ScopeLink)?
+    /// Whether the scope begins at the instant it was created (offset zero), so beginning need not read
+    /// the clock again.
+    let beginsAtStart: Bool
 
     private struct Storage {
         var machine: CancelScopeStateMachine
@@ -169,8 +172,9 @@ final class ScopeCore: Sendable {
     /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
     private let operationTask = Mutex<OperationTaskReference?>(nil)
 
-    init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation) {
+    init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
         self.clock = clock
+        self.beginsAtStart = beginsAtStart
         self.tolerance = tolerance
         self.location = location
         self.diagnostics = CancellationDiagnostics.current
@@ -276,7 +280,9 @@ final class ScopeCore: Sendable {
             }
         }
         let callerIsCancelled = Task.isCancelled
-        await finish()
+        if let ending = finish() {
+            await ending.complete()
+        }
         return try outcome(of: result.value, callerIsCancelled: callerIsCancelled)
     }
 
@@ -308,7 +314,7 @@ final class ScopeCore: Sendable {
     /// chain, and the task is attached so the scope can cancel it. Not generic, so the caller's
     /// specialised code does not need to see the chain.
     @usableFromInline
-    func runBound(_ body: () async -> Void) async {
+    nonisolated(nonsending) func runBound(_ body: nonisolated(nonsending) () async -> Void) async {
         await ScopeChain.storage.withValue(self) {
             attachCurrentTask()
             defer { detach() }
@@ -340,7 +346,7 @@ final class ScopeCore: Sendable {
     /// Returns the link the scope's child task binds as the innermost scope.
     @usableFromInline
     func begin() -> ScopeCore {
-        let now = clock.now()
+        let now = beginsAtStart ? .zero : clock.now()
         let action = storage.withTrackedLock { $0.machine.begin(now: now) }
         perform(action)
         return self
@@ -393,16 +399,14 @@ final class ScopeCore: Sendable {
                 return nil
             }
             let stale = storage.retireDeadlineTimer()
-            storage.deadlineTimer = clock.armDeadline(at: deadline, tolerance: tolerance, token: generation) {
-                [self] generation in
-                deadlineTimerFired(generation: generation)
-            }
+            storage.deadlineTimer = clock.armDeadline(at: deadline, tolerance: tolerance, token: generation, target: self)
             return stale
         }
         stale?.cancel()
     }
 
-    private func deadlineTimerFired(generation: UInt64) {
+    /// The deadline timer armed for `generation` fired (the scope is its ``TimerTarget``).
+    func timerFired(token generation: UInt64) {
         let now = clock.now()
         let next = storage.withTrackedLock { $0.machine.timerFired(generation: generation, now: now) }
         perform(next)
@@ -459,13 +463,17 @@ final class ScopeCore: Sendable {
 
     /// Ends the scope: no timer may act on it any more, and every timer it armed has finished when this
     /// returns.
+    ///
+    /// Synchronous in the common case — engine timers stop at once — so that a scope on an actor does not
+    /// leave the actor to end; only timers that run as sleeping tasks, and the uncooperative-operation
+    /// report, continue in ``ScopeEnding/complete()``.
     @usableFromInline
-    func finish() async {
+    func finish() -> ScopeEnding? {
         let (deadlineTimer, otherTimers, report) = storage.withTrackedLock { storage in
             storage.machine.finish()
             defer {
                 storage.deadlineTimer = nil
-                storage.otherTimers = []
+                if !storage.otherTimers.isEmpty { storage.otherTimers = [] }
             }
             let report = storage.machine.reportedUncooperative ? storage.machine.cancellation : nil
             return (storage.deadlineTimer, storage.otherTimers, report)
@@ -474,18 +482,40 @@ final class ScopeCore: Sendable {
         for timer in otherTimers {
             timer.cancel()
         }
+        var tasks = otherTimers.filter { !$0.isEngineTimer }
         if let deadlineTimer, !deadlineTimer.isEngineTimer {
-            await deadlineTimer.waitUntilFinished()
+            tasks.append(deadlineTimer)
         }
-        for timer in otherTimers where !timer.isEngineTimer {
+        guard !tasks.isEmpty || report != nil else { return nil }
+        return ScopeEnding(core: self, timerTasks: tasks, report: report)
+    }
+
+    /// Logs that an operation which ignored the scope's cancellation has finished.
+    fileprivate func logLateFinish(of report: CancelScopeStateMachine.Cancellation) {
+        let after = clock.now() - report.at
+        diagnostics.logger.notice(
+            "Operation that ignored cancellation finished \(after.humanReadable) after it was cancelled",
+            metadata: ["scope": "\(location)", "reason": "\(report.reason)"]
+        )
+    }
+}
+
+/// What is left of ending a scope after ``ScopeCore/finish()``: timers that run as sleeping tasks to wait
+/// for, and a report to log.
+@usableFromInline
+struct ScopeEnding: Sendable {
+    fileprivate let core: ScopeCore
+    fileprivate let timerTasks: [TimerRegistration]
+    fileprivate let report: CancelScopeStateMachine.Cancellation?
+
+    /// Waits for the timers' tasks to end, then logs the report.
+    @usableFromInline
+    func complete() async {
+        for timer in timerTasks {
             await timer.waitUntilFinished()
         }
         if let report {
-            let after = clock.now() - report.at
-            diagnostics.logger.notice(
-                "Operation that ignored cancellation finished \(after.humanReadable) after it was cancelled",
-                metadata: ["scope": "\(location)", "reason": "\(report.reason)"]
-            )
+            core.logLateFinish(of: report)
         }
     }
 }

@@ -8,8 +8,8 @@ protocol ScopeClock: Sendable {
     func now() -> Duration
     /// Arms a timer for `offset` after the scope's start.
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (_ fired: Bool) -> Void) -> TimerRegistration
-    /// Arms a deadline timer whose action receives the token current when it fires.
-    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, action: @escaping @Sendable (_ token: UInt64) -> Void) -> TimerRegistration
+    /// Arms a deadline timer that tells `target` the token current when it fires.
+    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, target: any TimerTarget) -> TimerRegistration
     /// Moves a pending deadline timer in place; returns `false` when that is not possible (it fired, or
     /// the clock has no engine), and the caller arms a new one.
     func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool
@@ -38,9 +38,9 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
         DeadlineScheduler.schedule(on: clock, at: instant(at: offset), tolerance: tolerance, action: action)
     }
 
-    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, action: @escaping @Sendable (UInt64) -> Void) -> TimerRegistration {
+    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, target: any TimerTarget) -> TimerRegistration {
         arm(at: offset, tolerance: tolerance) { fired in
-            if fired { action(token) }
+            if fired { target.timerFired(token: token) }
         }
     }
 
@@ -84,8 +84,8 @@ struct EngineClockAdapter: ScopeClock {
         TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance) { _ in action(true) })
     }
 
-    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, action: @escaping @Sendable (UInt64) -> Void) -> TimerRegistration {
-        TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance, token: token, action: action))
+    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, target: any TimerTarget) -> TimerRegistration {
+        TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance, token: token, action: .target(target)))
     }
 
     func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool {

@@ -219,7 +219,9 @@ extension ScopeCore {
         }
         let callerIsCancelled = Task.isCancelled
         await timers.stopAll()
-        await finish()
+        if let ending = finish() {
+            await ending.complete()
+        }
 
         switch outcome {
         case .completed(let result):

@@ -64,8 +64,8 @@ public func withTimeout<Value, C: Clock>(
     line: Int = #line,
     operation: () async throws -> sending Value
 ) async throws -> sending Value where C.Duration == Duration {
-    let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runThrowing(isolation: isolation) { _ in try await operation() }
+    let core = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    return try await core.runThrowing(isolation: isolation, operation: operation)
 }
 
 /// Runs `operation` with a time limit on the continuous clock, and throws ``TimeoutError`` if the limit
@@ -187,8 +187,8 @@ public func withTimeout<Value, C: Clock>(
     line: Int = #line,
     operation: () async throws -> sending Value
 ) async throws -> sending Value where C.Duration == Duration {
-    let scope = CancelScope(clock: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runThrowing(isolation: isolation) { _ in try await operation() }
+    let core = ScopeCore.startingNow(on: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    return try await core.runThrowing(isolation: isolation, operation: operation)
 }
 
 /// Runs `operation` until an absolute deadline on the continuous clock, and throws ``TimeoutError`` if the

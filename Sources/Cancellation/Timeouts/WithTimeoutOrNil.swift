@@ -32,8 +32,8 @@ public func withTimeoutOrNil<Value, C: Clock>(
     line: Int = #line,
     operation: () async throws -> sending Value
 ) async throws -> sending Value? where C.Duration == Duration {
-    let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runMovingOn(isolation: isolation) { _ in try await operation() }
+    let core = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    return try await core.runMovingOn(isolation: isolation, operation: operation)
 }
 
 /// Runs `operation` with a time limit on the continuous clock, and returns `nil` if the limit expires
@@ -86,8 +86,8 @@ public func withTimeoutOrNil<Value, C: Clock>(
     line: Int = #line,
     operation: () async throws -> sending Value
 ) async throws -> sending Value? where C.Duration == Duration {
-    let scope = CancelScope(clock: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runMovingOn(isolation: isolation) { _ in try await operation() }
+    let core = ScopeCore.startingNow(on: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    return try await core.runMovingOn(isolation: isolation, operation: operation)
 }
 
 /// Runs `operation` until an absolute deadline on the continuous clock, and returns `nil` if the deadline

@@ -88,6 +88,11 @@ final class TimerEngine: TimerOwner {
         token: UInt64 = 0,
         action: @escaping @Sendable (UInt64) -> Void
     ) -> TimerEntry {
+        schedule(atOffset: deadlineOffset, tolerance: tolerance, token: token, action: .closure(action))
+    }
+
+    /// Arms a timer that runs `action` on the engine's thread at or after `deadlineOffset`.
+    func schedule(atOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64 = 0, action: TimerAction) -> TimerEntry {
         let latest = deadlineOffset + Self.slack(tolerance)
         let entry = TimerEntry(deadline: deadlineOffset, latest: latest, token: token, owner: self, action: action)
         let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
@@ -168,7 +173,7 @@ final class TimerEngine: TimerOwner {
                 return wake - now
             }
             for (entry, token) in due {
-                entry.action(token)
+                entry.fire(token: token)
             }
             due.removeAll(keepingCapacity: true)
             wakeup.wait(for: wait)

@@ -12,7 +12,7 @@ final class TimerEntry: @unchecked Sendable {
     /// generation of its deadline). Guarded by the engine's lock.
     var token: UInt64
     /// What to run when the timer fires; it is passed the entry's token at that moment.
-    let action: @Sendable (UInt64) -> Void
+    let action: TimerAction
     /// The engine that holds the entry, which can disarm it.
     let owner: (any TimerOwner)?
     /// The entry's position in the heap, or `nil` when it is not in one. Guarded by the engine's lock.
@@ -23,7 +23,7 @@ final class TimerEntry: @unchecked Sendable {
         latest: Duration,
         token: UInt64 = 0,
         owner: (any TimerOwner)? = nil,
-        action: @escaping @Sendable (UInt64) -> Void
+        action: TimerAction
     ) {
         self.deadline = deadline
         self.latest = latest
@@ -31,6 +31,40 @@ final class TimerEntry: @unchecked Sendable {
         self.owner = owner
         self.action = action
     }
+
+    convenience init(
+        deadline: Duration,
+        latest: Duration,
+        token: UInt64 = 0,
+        owner: (any TimerOwner)? = nil,
+        action: @escaping @Sendable (UInt64) -> Void
+    ) {
+        self.init(deadline: deadline, latest: latest, token: token, owner: owner, action: .closure(action))
+    }
+
+    /// Runs the entry's action with `token`.
+    func fire(token: UInt64) {
+        switch action {
+        case .closure(let action): action(token)
+        case .target(let target): target.timerFired(token: token)
+        }
+    }
+}
+
+/// What a timer runs when it fires.
+enum TimerAction: Sendable {
+    /// A closure, given the entry's token.
+    case closure(@Sendable (UInt64) -> Void)
+    /// An object that is told the entry's token: a scope arms its deadline this way, with no closure to
+    /// allocate per timer.
+    case target(any TimerTarget)
+}
+
+/// An object a timer can notify when it fires.
+protocol TimerTarget: AnyObject, Sendable {
+    /// The timer fired; `token` is the entry's token at that moment. Runs on the engine's thread, so it
+    /// must be quick.
+    func timerFired(token: UInt64)
 }
 
 /// An engine that can disarm the entries it holds.
