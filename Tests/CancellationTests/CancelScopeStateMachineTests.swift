@@ -54,7 +54,8 @@ struct CancelScopeStateMachineTests {
         #expect(machine.setDeadline(.seconds(1), now: .seconds(2)) == .cancel)
         let cancellation = machine.cancellation
         #expect(machine.setDeadline(.seconds(100), now: .seconds(3)) == .none)
-        #expect(machine.cancellation?.sequence == cancellation?.sequence)
+        #expect(machine.cancellation?.at == cancellation?.at)
+        #expect(machine.cancellation?.at == .seconds(2))
         #expect(machine.setDeadline(nil, now: .seconds(3)) == .none)
     }
 
@@ -62,7 +63,7 @@ struct CancelScopeStateMachineTests {
     func explicitCancellation() {
         var machine = CancelScopeStateMachine(deadline: nil, location: location)
         #expect(machine.cancel(reason: "early", now: .zero) == false)  // not running yet
-        #expect(machine.begin(now: .zero) == .none)  // the task cancels itself when it attaches
+        #expect(machine.begin(now: .zero) == .cancel)  // the operation's task starts cancelled
         #expect(machine.cancellation?.reason == .cancelled(reason: "early", scope: location))
         #expect(machine.cancel(reason: "again", now: .seconds(1)) == false)
         #expect(machine.cancellation?.reason == .cancelled(reason: "early", scope: location))
@@ -79,15 +80,5 @@ struct CancelScopeStateMachineTests {
         machine.finish()
         #expect(machine.cancel(reason: "late", now: .seconds(2)) == false)
         #expect(machine.setDeadline(.seconds(9), now: .seconds(2)) == .none)
-    }
-
-    @Test("the caller's cancellation is recorded once, in cancellation order")
-    func callerCancellation() {
-        var machine = CancelScopeStateMachine(deadline: nil, location: location)
-        machine.callerCancelled()
-        let first = machine.callerCancellationSequence
-        machine.callerCancelled()
-        #expect(first != nil)
-        #expect(machine.callerCancellationSequence == first)
     }
 }

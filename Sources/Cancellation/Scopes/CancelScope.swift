@@ -170,7 +170,7 @@ final class ScopeCore: TimerTarget {
     private let storage: Mutex<Storage>
     /// The task running the scope's operation while it runs. Kept apart from `storage` because
     /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
-    private let operationTask = Mutex<OperationTaskReference?>(nil)
+    private let operationTask = Mutex(OperationTaskSlot())
 
     init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
         self.clock = clock
@@ -266,17 +266,15 @@ final class ScopeCore: TimerTarget {
             // order the hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
             let box = UncheckedSendableBox(value: operation)
             let actor = isolation
-            return await withTaskCancellationHandler {
-                await withTaskGroup(of: UncheckedSendableBox<Result<Value, any Error>>.self) { group in
-                    // An immediate child starts on this thread: an operation that does not suspend runs to
-                    // its end without a trip through the global executor.
-                    group.addImmediateTask {
-                        await self.runOperation(link: link, isolation: actor, argument: argument, operation: box)
-                    }
-                    return await group.next()!
+            // The child task is cancelled with its caller by the task tree; no cancellation handler is
+            // needed (when the scope cancels it, it notes whether the caller had done so first).
+            return await withTaskGroup(of: UncheckedSendableBox<Result<Value, any Error>>.self) { group in
+                // An immediate child starts on this thread: an operation that does not suspend runs to
+                // its end without a trip through the global executor.
+                group.addImmediateTask {
+                    await self.runOperation(link: link, isolation: actor, argument: argument, operation: box)
                 }
-            } onCancel: {
-                self.callerCancelled()
+                return await group.next()!
             }
         }
         let callerIsCancelled = Task.isCancelled
@@ -438,27 +436,46 @@ final class ScopeCore: TimerTarget {
         )
     }
 
+    /// The operation's task starts: the scope can cancel it from now on, and it starts cancelled if the
+    /// scope was cancelled before it.
     func attach(_ task: UnsafeCurrentTask) {
-        operationTask.withTrackedLock { $0 = OperationTaskReference(task: task) }
-        if isCancelled {
+        let startsCancelled = operationTask.withTrackedLock { slot in
+            slot.task = OperationTaskReference(task: task)
+            return slot.cancelRequested
+        }
+        if startsCancelled {
+            // A child task is created cancelled when its caller already is.
+            if task.isCancelled { noteCallerCancelledFirst() }
             task.cancel()
         }
     }
 
     @usableFromInline
     func detach() {
-        operationTask.withTrackedLock { $0 = nil }
+        operationTask.withTrackedLock { $0.task = nil }
     }
 
+    /// Cancels the operation's task for the scope's own cancellation, or has it start cancelled.
     private func cancelOperationTask() {
         // The reference is only present between `attach` and `detach`, which the operation's task does
         // itself under this lock, so the task is alive while we cancel it.
-        operationTask.withTrackedLock { $0?.task.cancel() }
+        let wasCancelled = operationTask.withTrackedLock { slot -> Bool in
+            guard let task = slot.task?.task else {
+                slot.cancelRequested = true
+                return false
+            }
+            // Only the scope and the task tree cancel the operation's task, so if it is already cancelled
+            // the cancellation of the scope's caller reached it first.
+            let wasCancelled = task.isCancelled
+            task.cancel()
+            return wasCancelled
+        }
+        if wasCancelled { noteCallerCancelledFirst() }
     }
 
-    @usableFromInline
-    func callerCancelled() {
-        storage.withTrackedLock { $0.machine.callerCancelled() }
+    /// Records that the caller's cancellation reached the operation before the scope's own.
+    private func noteCallerCancelledFirst() {
+        storage.withTrackedLock { $0.machine.noteCallerCancelledFirst() }
     }
 
     /// Ends the scope: no timer may act on it any more, and every timer it armed has finished when this
@@ -525,14 +542,10 @@ extension ScopeCore: ScopeLink {
 }
 
 extension ScopeCore: ScopeRecord {
-    var ownCancellation: (reason: CancellationReason, sequence: UInt64)? {
+    var ownCancellation: (reason: CancellationReason, callerCancelledFirst: Bool)? {
         storage.withTrackedLock { storage in
-            storage.machine.cancellation.map { ($0.reason, $0.sequence) }
+            storage.machine.cancellation.map { ($0.reason, $0.callerCancelledFirst) }
         }
-    }
-
-    var callerCancellationSequence: UInt64? {
-        storage.withTrackedLock { $0.machine.callerCancellationSequence }
     }
 
     var deadlinePoint: (any DeadlinePoint)? {
@@ -542,12 +555,20 @@ extension ScopeCore: ScopeRecord {
     }
 }
 
+/// What a scope keeps about the task running its operation, under the scope's `operationTask` lock.
+struct OperationTaskSlot: Sendable {
+    /// The task, between its start and its end.
+    var task: OperationTaskReference?
+    /// The scope was cancelled before the task started: it must start cancelled.
+    var cancelRequested = false
+}
+
 /// The task running a scope's operation.
 ///
 /// `UnsafeCurrentTask` does not keep its task alive and is not `Sendable`. This wrapper is stored only in a
 /// scope's `operationTask` slot, which the task fills itself when it starts and clears itself, under the
-/// same lock, before it finishes; other threads use it only under that lock, to call `cancel()`, which is
-/// thread-safe. The task is therefore alive whenever the reference can be reached.
+/// same lock, before it finishes; other threads use it only under that lock, to call `cancel()` and read
+/// `isCancelled`, which are thread-safe. The task is therefore alive whenever the reference can be reached.
 struct OperationTaskReference: @unchecked Sendable {
     let task: UnsafeCurrentTask
 }

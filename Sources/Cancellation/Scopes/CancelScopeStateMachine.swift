@@ -16,7 +16,9 @@ struct CancelScopeStateMachine: Sendable {
 
     struct Cancellation: Sendable {
         var reason: CancellationReason
-        var sequence: UInt64
+        /// Whether the cancellation of the task that opened the scope reached the scope's operation before
+        /// this one did; then that, not this, is the first cause inside the scope.
+        var callerCancelledFirst = false
         var at: Instant
         /// The deadline in force when the scope was cancelled.
         var deadline: Instant?
@@ -36,7 +38,6 @@ struct CancelScopeStateMachine: Sendable {
     private(set) var deadline: Instant?
     private(set) var generation: UInt64 = 0
     private(set) var cancellation: Cancellation?
-    private(set) var callerCancellationSequence: UInt64?
     private(set) var caughtCancellation = false
     /// Whether a report that the operation ignores cancellation was logged.
     private(set) var reportedUncooperative = false
@@ -51,8 +52,8 @@ struct CancelScopeStateMachine: Sendable {
     mutating func begin(now: Instant) -> DeadlineAction {
         precondition(phase == .created, "a cancel scope runs once")
         phase = .running
-        // Cancelled before it started: the operation's task cancels itself when it attaches.
-        guard cancellation == nil else { return .none }
+        // Cancelled before it started: the operation's task must start cancelled.
+        guard cancellation == nil else { return .cancel }
         return evaluateDeadline(now: now)
     }
 
@@ -77,19 +78,16 @@ struct CancelScopeStateMachine: Sendable {
         guard cancellation == nil, phase != .finished else { return false }
         cancellation = Cancellation(
             reason: .cancelled(reason: reason, scope: location),
-            sequence: CancellationSequence.next(),
             at: now,
             deadline: deadline
         )
-        // A scope that has not started yet is cancelled as soon as it starts; `begin` sees `cancellation`.
+        // A scope that has not started yet is cancelled as soon as it starts: `begin` sees `cancellation`.
         return phase == .running
     }
 
-    /// The task that opened the scope was cancelled.
-    mutating func callerCancelled() {
-        if callerCancellationSequence == nil {
-            callerCancellationSequence = CancellationSequence.next()
-        }
+    /// When the scope cancelled its operation, the caller's cancellation had already reached it.
+    mutating func noteCallerCancelledFirst() {
+        cancellation?.callerCancelledFirst = true
     }
 
     /// The operation ended; no timer may act on the scope any more.
@@ -115,7 +113,6 @@ struct CancelScopeStateMachine: Sendable {
         if remaining <= .zero {
             cancellation = Cancellation(
                 reason: .deadlineExpired(scope: location),
-                sequence: CancellationSequence.next(),
                 at: now,
                 deadline: deadline
             )

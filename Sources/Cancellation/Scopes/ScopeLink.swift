@@ -2,10 +2,9 @@
 protocol ScopeRecord: AnyObject, Sendable {
     /// Where the scope was opened.
     var location: ScopeLocation { get }
-    /// The scope's own cancellation (deadline or explicit) and when it happened, in cancellation order.
-    var ownCancellation: (reason: CancellationReason, sequence: UInt64)? { get }
-    /// When the task that opened the scope was cancelled, in cancellation order, if it was.
-    var callerCancellationSequence: UInt64? { get }
+    /// The scope's own cancellation (deadline or explicit), and whether the cancellation of the task that
+    /// opened the scope had reached the scope's operation before it.
+    var ownCancellation: (reason: CancellationReason, callerCancelledFirst: Bool)? { get }
     /// The scope's deadline, if it has one that can expire.
     var deadlinePoint: (any DeadlinePoint)? { get }
 }
@@ -53,23 +52,21 @@ extension ScopeLink {
         return records
     }
 
-    /// The first cause, in time, that reached the innermost task of the chain.
+    /// The first cause, in time, that reached the innermost task of the chain; `nil` when it came from
+    /// outside every scope.
     ///
-    /// Walks from the outermost active scope inwards. A caller's cancellation that happened after an
-    /// enclosing scope's own cancellation is that cancellation propagating, not a cause of its own.
+    /// Walks from the outermost active scope inwards. A scope's own cancellation that reached its operation
+    /// before any cancellation of its caller is the first cause for everything inside the scope, replacing
+    /// a cause found further out; one that came after its caller's cancellation is that cancellation's
+    /// echo, and the cause found further out stands.
     func cancellationReason() -> CancellationReason? {
-        var cause: (reason: CancellationReason, sequence: UInt64)?
+        var cause: CancellationReason?
         for record in activeRecords.reversed() {
-            if let callerSequence = record.callerCancellationSequence,
-                cause == nil || callerSequence < cause!.sequence
-            {
-                cause = (.taskCancelled, callerSequence)
-            }
-            if let own = record.ownCancellation, cause == nil || own.sequence < cause!.sequence {
-                cause = own
+            if let own = record.ownCancellation, !own.callerCancelledFirst {
+                cause = own.reason
             }
         }
-        return cause?.reason
+        return cause
     }
 
     /// The deadline that expires first among the active scopes, measured now.
@@ -84,11 +81,4 @@ extension ScopeLink {
         }
         return best?.deadline
     }
-}
-
-/// A global order of cancellations, so that the first of several causes can be told apart.
-enum CancellationSequence {
-    private static let counter = AtomicCounter()
-
-    static func next() -> UInt64 { counter.increment() }
 }

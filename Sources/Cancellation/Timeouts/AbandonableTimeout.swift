@@ -213,7 +213,6 @@ extension ScopeCore {
         let outcome = await withTaskCancellationHandler {
             await rendezvous.wait()
         } onCancel: {
-            self.callerCancelled()
             task.cancel()
             abandon(after: self.clock.now())
         }
