@@ -59,7 +59,7 @@ extension ScopeCore {
         isolation: isolated (any Actor)?,
         operation: () async throws -> sending Value
     ) async throws -> sending Value {
-        try value(of: try await run(isolation: isolation, argument: (), operation: { _ in try await operation() }))
+        try value(of: try await run(isolation: isolation, operation: operation))
     }
 
     /// Runs a scope that no caller has a handle on, and turns its own cancellation into `nil`.
@@ -68,7 +68,7 @@ extension ScopeCore {
         isolation: isolated (any Actor)?,
         operation: () async throws -> sending Value
     ) async throws -> sending Value? {
-        switch try await run(isolation: isolation, argument: (), operation: { _ in try await operation() }) {
+        switch try await run(isolation: isolation, operation: operation) {
         case .completed(let value):
             return .some(value)
         case .cancelledByScope:

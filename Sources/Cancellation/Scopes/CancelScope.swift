@@ -130,7 +130,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
     ) async throws -> sending ScopeCore.Outcome<Value> {
-        try await core.run(isolation: isolation, argument: self, operation: operation)
+        try await core.run(isolation: isolation) { try await operation(self) }
     }
 }
 
@@ -249,15 +249,14 @@ final class ScopeCore: TimerTarget {
         case cancelledByScope(any Error)
     }
 
-    /// Runs `operation(argument)` in a child task under this scope and waits for it.
+    /// Runs `operation` in a child task under this scope and waits for it.
     ///
     /// Throws the operation's error unless it is a `CancellationError` caused by the scope's own
     /// cancellation while the caller is not cancelled, in which case the outcome is `cancelledByScope`.
     @inlinable
-    func run<Value, Argument: Sendable>(
+    func run<Value>(
         isolation: isolated (any Actor)?,
-        argument: Argument,
-        operation: (Argument) async throws -> sending Value
+        operation: () async throws -> sending Value
     ) async throws -> sending Outcome<Value> {
         let link = begin()
         let result = await withoutActuallyEscaping(operation) { operation in
@@ -272,7 +271,7 @@ final class ScopeCore: TimerTarget {
                 // An immediate child starts on this thread: an operation that does not suspend runs to
                 // its end without a trip through the global executor.
                 group.addImmediateTask {
-                    await self.runOperation(link: link, isolation: actor, argument: argument, operation: box)
+                    await self.runOperation(link: link, isolation: actor, operation: box)
                 }
                 return await group.next()!
             }
@@ -286,20 +285,19 @@ final class ScopeCore: TimerTarget {
 
     /// The body of the scope's child task: the operation, on the caller's isolation, under the scope.
     @inlinable
-    func runOperation<Value, Argument: Sendable>(
+    nonisolated(nonsending) func runOperation<Value>(
         link: ScopeCore,
         isolation actor: (any Actor)?,
-        argument: Argument,
-        operation box: UncheckedSendableBox<(Argument) async throws -> sending Value>
+        operation box: UncheckedSendableBox<() async throws -> sending Value>
     ) async -> UncheckedSendableBox<Result<Value, any Error>> {
         var result: UncheckedSendableBox<Result<Value, any Error>>?
         await link.runBound {
             do {
                 if let actor {
-                    result = UncheckedSendableBox(value: .success(try await runIsolated(actor, argument, box.value).value))
+                    result = UncheckedSendableBox(value: .success(try await runIsolated(actor, box.value).value))
                 } else {
                     // Sound: the result is `sending`, disconnected from every isolation domain.
-                    result = UncheckedSendableBox(value: .success(try await box.value(argument)))
+                    result = UncheckedSendableBox(value: .success(try await box.value()))
                 }
             } catch {
                 result = UncheckedSendableBox(value: .failure(error))

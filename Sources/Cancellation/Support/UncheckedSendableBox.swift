@@ -28,13 +28,12 @@ struct UncheckedSendableBox<Value>: @unchecked Sendable {
 ///   - operation: The caller's operation.
 /// - Returns: The operation's result, boxed so it can leave the child task.
 @inlinable
-func runIsolated<Value, Argument: Sendable>(
+func runIsolated<Value>(
     _ isolation: isolated (any Actor)?,
-    _ argument: Argument,
-    _ operation: (Argument) async throws -> sending Value
+    _ operation: () async throws -> sending Value
 ) async throws -> UncheckedSendableBox<Value> {
     // The value is `sending`: it is disconnected from every isolation domain, so boxing it is sound.
-    UncheckedSendableBox(value: try await operation(argument))
+    UncheckedSendableBox(value: try await operation())
 }
 
 /// Runs `operation` on `isolation` and captures its typed outcome, so it can leave an unstructured task.
