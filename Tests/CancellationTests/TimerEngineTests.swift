@@ -14,7 +14,7 @@ struct TimerEngineTests {
             switch Int.random(in: 0..<3, using: &generator) {
             case 0, 1:
                 let deadline = Duration.milliseconds(Int64.random(in: 0...1_000, using: &generator))
-                let entry = TimerEntry(deadline: deadline, latest: deadline + .milliseconds(Int64.random(in: 0...5, using: &generator)), action: { _ in })
+                let entry = ClosureTimerEntry(deadline: deadline, latest: deadline + .milliseconds(Int64.random(in: 0...5, using: &generator)), action: { _ in })
                 heap.insert(entry)
                 live.append(entry)
             default:
@@ -29,11 +29,11 @@ struct TimerEngineTests {
         #expect(heap.count == live.count)
         var previous = Duration.zero
         while let entry = heap.popFirst() {
-            #expect(entry.latest >= previous)
-            #expect(entry.index == nil)
-            previous = entry.latest
+            #expect(entry.timerLatest >= previous)
+            #expect(entry.heapIndex == nil)
+            previous = entry.timerLatest
         }
-        let strangerRemoved = heap.remove(TimerEntry(deadline: .zero, latest: .zero, action: { _ in }))
+        let strangerRemoved = heap.remove(ClosureTimerEntry(deadline: .zero, latest: .zero, action: { _ in }))
         #expect(!strangerRemoved)
     }
 
@@ -41,7 +41,7 @@ struct TimerEngineTests {
     func heapMove() {
         var heap = TimerHeap()
         let entries = (0..<50).map { index in
-            TimerEntry(deadline: .milliseconds(Int64(index)), latest: .milliseconds(Int64(index)), action: { _ in })
+            ClosureTimerEntry(deadline: .milliseconds(Int64(index)), latest: .milliseconds(Int64(index)), action: { _ in })
         }
         for entry in entries { heap.insert(entry) }
         let movedLater = heap.move(entries[0], deadline: .seconds(10), latest: .seconds(10))
@@ -49,7 +49,7 @@ struct TimerEngineTests {
         #expect(movedLater && movedEarlier)
         #expect(heap.isValid())
         #expect(heap.first === entries[49])
-        let stranger = TimerEntry(deadline: .zero, latest: .zero, action: { _ in })
+        let stranger = ClosureTimerEntry(deadline: .zero, latest: .zero, action: { _ in })
         let strangerMoved = heap.move(stranger, deadline: .seconds(1), latest: .seconds(1))
         #expect(!strangerMoved)
         var last: TimerEntry?
@@ -71,6 +71,22 @@ struct TimerEngineTests {
         // Either the move happened before the timer fired (token 2) or the timer had already fired (token 1).
         #expect(fired.0 == (fired.1 ? 2 : 1))
         #expect(engine.pendingCount == 0)
+    }
+
+    @Test("an entry armed again while pending moves in place; armed again after it fired, it fires again")
+    func entryRearm() async {
+        let engine = TimerEngine(clock: ContinuousClock())
+        let entry = RecordingEntry()
+        engine.arm(entry, atOffset: engine.now() + .seconds(3_600), tolerance: nil, token: 1)
+        engine.arm(entry, atOffset: engine.now() + .seconds(7_200), tolerance: nil, token: 2)
+        #expect(engine.pendingCount == 1)
+        let first = await entry.nextFire { engine.arm(entry, atOffset: engine.now() + .milliseconds(1), tolerance: nil, token: 3) }
+        #expect(first == 3)
+        #expect(engine.pendingCount == 0)
+        #expect(engine.cancel(entry) == false)  // already fired
+        let second = await entry.nextFire { engine.arm(entry, atOffset: engine.now(), tolerance: nil, token: 4) }
+        #expect(second == 4)
+        #expect(entry.fireCount == 2)
     }
 
     @Test("a continuous-clock timeout fires through the engine, without a task per timer")
@@ -188,5 +204,35 @@ final class EngineOutcomes: Sendable {
             report.missing = Array(state.expected.subtracting(state.fired)).sorted()
             return report
         }
+    }
+}
+
+/// A timer entry that hands the token of its next firing to a waiting test.
+///
+/// `@unchecked Sendable` is restated because ``TimerEntry`` is; the state this class adds is in a `Mutex`.
+final class RecordingEntry: TimerEntry, @unchecked Sendable {
+    private let state = Mutex<(waiter: CheckedContinuation<UInt64, Never>?, fires: Int)>((nil, 0))
+
+    init() {
+        super.init(deadline: .zero, latest: .zero)
+    }
+
+    var fireCount: Int { state.withTrackedLock { $0.fires } }
+
+    /// Runs `arm`, then waits for the entry to fire and returns the token it fired with.
+    func nextFire(after arm: () -> Void) async -> UInt64 {
+        await withCheckedContinuation { continuation in
+            state.withTrackedLock { $0.waiter = continuation }
+            arm()
+        }
+    }
+
+    override func fire(token: UInt64) {
+        let waiter = state.withTrackedLock { state in
+            state.fires += 1
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: token)
     }
 }

@@ -136,8 +136,14 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 
 /// The machinery of a cancel scope, the same code for every clock: its state, its timers, the task
 /// running its operation, and how the operation's ending is classified.
+///
+/// A scope is the engine entry of its own deadline timer, so arming a deadline allocates nothing.
+///
+/// `@unchecked Sendable` is restated because ``TimerEntry`` is: every stored property this class adds is a
+/// `let` of a `Sendable` type (its mutable state is in `Mutex`es), and the fields it inherits are guarded by
+/// the engine's lock, as ``TimerEntry`` explains.
 @usableFromInline
-final class ScopeCore: TimerTarget {
+final class ScopeCore: TimerEntry, @unchecked Sendable {
     let clock: any ScopeClock
     let tolerance: Duration?
     let location: ScopeLocation
@@ -150,8 +156,12 @@ final class ScopeCore: TimerTarget {
 
     private struct Storage {
         var machine: CancelScopeStateMachine
-        /// The timer armed for the current deadline, which a reschedule replaces.
+        /// The timer armed for the current deadline on a clock without an engine, which a reschedule
+        /// replaces.
         var deadlineTimer: TimerRegistration?
+        /// Whether the scope has put itself, as its deadline's timer entry, in its clock's engine (it may
+        /// have fired since).
+        var deadlineInEngine = false
         /// Other timers — the uncooperative-operation report, and replaced timers that run as sleeping
         /// tasks — which `finish` stops and waits for.
         var otherTimers: [TimerRegistration] = []
@@ -180,6 +190,7 @@ final class ScopeCore: TimerTarget {
         self.diagnostics = CancellationDiagnostics.current
         self.parentLink = ScopeChain.current
         self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
+        super.init(deadline: .zero, latest: .zero)
     }
 
     var deadline: Duration? {
@@ -195,16 +206,10 @@ final class ScopeCore: TimerTarget {
         let (action, previousTimer) = storage.withTrackedLock { storage in
             let action = storage.machine.setDeadline(deadline, now: now)
             if case .arm(let newDeadline, let generation) = action {
-                // The common case — a pending engine timer — is one heap update, done here under the same
-                // lock; otherwise arming replaces the timer.
-                if let current = storage.deadlineTimer,
-                    clock.move(current, to: newDeadline, tolerance: tolerance, token: generation)
-                {
-                    return (CancelScopeStateMachine.DeadlineAction.none, nil as TimerRegistration?)
-                }
-                return (action, nil)
+                // On an engine clock this is one heap update — the scope's entry moves in place.
+                return (CancelScopeStateMachine.DeadlineAction.none, armDeadline(&storage, at: newDeadline, generation: generation))
             }
-            return (action, storage.retireDeadlineTimer())
+            return (action, disarmDeadline(&storage))
         }
         // Stopped now so it does not linger until its old deadline (a stale one that fires anyway is
         // ignored: its generation is old).
@@ -382,27 +387,42 @@ final class ScopeCore: TimerTarget {
         }
     }
 
-    /// Arms a timer that calls `action` with this scope, and keeps the registration until it finishes so
-    /// that the scope can stop and await it when it ends.
-    /// Arms the timer for the current deadline: moves the existing one in place when it can (a reschedule
-    /// costs one heap update), otherwise replaces it.
+    /// Arms the timer for the deadline of `generation`, unless the scope has moved on since that was
+    /// decided (finished, or a newer deadline set).
     private func armDeadlineTimer(at deadline: Duration, generation: UInt64) {
         let stale = storage.withTrackedLock { storage -> TimerRegistration? in
-            guard storage.machine.phase == .running else { return nil }
-            if let current = storage.deadlineTimer,
-                clock.move(current, to: deadline, tolerance: tolerance, token: generation)
-            {
-                return nil
-            }
-            let stale = storage.retireDeadlineTimer()
-            storage.deadlineTimer = clock.armDeadline(at: deadline, tolerance: tolerance, token: generation, target: self)
-            return stale
+            guard storage.machine.phase == .running, storage.machine.generation == generation else { return nil }
+            return armDeadline(&storage, at: deadline, generation: generation)
         }
         stale?.cancel()
     }
 
-    /// The deadline timer armed for `generation` fired (the scope is its ``TimerTarget``).
-    func timerFired(token generation: UInt64) {
+    /// Arms the deadline timer, under the scope's lock: on an engine clock the scope's own entry is
+    /// inserted or moved in place; otherwise a new timer replaces the previous one, which is returned to be
+    /// stopped once the lock is released.
+    private func armDeadline(_ storage: inout Storage, at deadline: Duration, generation: UInt64) -> TimerRegistration? {
+        guard let timer = clock.armDeadline(of: self, at: deadline, tolerance: tolerance, token: generation) else {
+            storage.deadlineInEngine = true
+            return nil
+        }
+        let replaced = storage.retireDeadlineTimer()
+        storage.deadlineTimer = timer
+        return replaced
+    }
+
+    /// Disarms the deadline timer, under the scope's lock; returns a timer to stop once the lock is
+    /// released. The scope's own engine entry is taken out here, under the lock, so that it cannot undo a
+    /// newer arming.
+    private func disarmDeadline(_ storage: inout Storage) -> TimerRegistration? {
+        if storage.deadlineInEngine {
+            clock.disarmDeadline(of: self)
+            storage.deadlineInEngine = false
+        }
+        return storage.retireDeadlineTimer()
+    }
+
+    /// The deadline timer armed for `generation` fired (the scope is its own timer entry).
+    override func fire(token generation: UInt64) {
         let now = clock.now()
         let next = storage.withTrackedLock { $0.machine.timerFired(generation: generation, now: now) }
         perform(next)
@@ -484,15 +504,22 @@ final class ScopeCore: TimerTarget {
     /// report, continue in ``ScopeEnding/complete()``.
     @usableFromInline
     func finish() -> ScopeEnding? {
-        let (deadlineTimer, otherTimers, report) = storage.withTrackedLock { storage in
+        let leftovers = storage.withTrackedLock { storage -> (deadline: TimerRegistration?, others: [TimerRegistration], report: CancelScopeStateMachine.Cancellation?)? in
             storage.machine.finish()
-            defer {
-                storage.deadlineTimer = nil
-                if !storage.otherTimers.isEmpty { storage.otherTimers = [] }
+            if storage.deadlineInEngine {
+                clock.disarmDeadline(of: self)
+                storage.deadlineInEngine = false
             }
             let report = storage.machine.reportedUncooperative ? storage.machine.cancellation : nil
+            // The common case: an engine deadline, taken out above, and nothing else.
+            guard storage.deadlineTimer != nil || !storage.otherTimers.isEmpty || report != nil else { return nil }
+            defer {
+                storage.deadlineTimer = nil
+                storage.otherTimers = []
+            }
             return (storage.deadlineTimer, storage.otherTimers, report)
         }
+        guard let (deadlineTimer, otherTimers, report) = leftovers else { return nil }
         deadlineTimer?.cancel()
         for timer in otherTimers {
             timer.cancel()

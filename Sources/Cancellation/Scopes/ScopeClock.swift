@@ -8,11 +8,14 @@ protocol ScopeClock: Sendable {
     func now() -> Duration
     /// Arms a timer for `offset` after the scope's start.
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (_ fired: Bool) -> Void) -> TimerRegistration
-    /// Arms a deadline timer that tells `target` the token current when it fires.
-    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, target: any TimerTarget) -> TimerRegistration
-    /// Moves a pending deadline timer in place; returns `false` when that is not possible (it fired, or
-    /// the clock has no engine), and the caller arms a new one.
-    func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool
+    /// Arms `scope`'s deadline timer for `offset` after the scope's start, tagged with `token`.
+    ///
+    /// On a clock with an engine the scope is its own timer entry: it is inserted, or moved in place when
+    /// it is pending already, and this returns `nil`. Otherwise this returns a new timer, which replaces
+    /// the scope's previous one.
+    func armDeadline(of scope: ScopeCore, at offset: Duration, tolerance: Duration?, token: UInt64) -> TimerRegistration?
+    /// Takes `scope`'s own entry out of the clock's engine, if it is pending there.
+    func disarmDeadline(of scope: ScopeCore)
     /// The deadline `offset` after the scope's start, for ``EffectiveDeadline``.
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint
 }
@@ -38,15 +41,13 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
         DeadlineScheduler.schedule(on: clock, at: instant(at: offset), tolerance: tolerance, action: action)
     }
 
-    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, target: any TimerTarget) -> TimerRegistration {
+    func armDeadline(of scope: ScopeCore, at offset: Duration, tolerance: Duration?, token: UInt64) -> TimerRegistration? {
         arm(at: offset, tolerance: tolerance) { fired in
-            if fired { target.timerFired(token: token) }
+            if fired { scope.fire(token: token) }
         }
     }
 
-    func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool {
-        false
-    }
+    func disarmDeadline(of scope: ScopeCore) {}
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {
         ClockDeadline(clock: clock, instant: instant(at: offset))
@@ -84,13 +85,13 @@ struct EngineClockAdapter: ScopeClock {
         TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance) { _ in action(true) })
     }
 
-    func armDeadline(at offset: Duration, tolerance: Duration?, token: UInt64, target: any TimerTarget) -> TimerRegistration {
-        TimerRegistration(entry: engine.schedule(atOffset: startOffset + offset, tolerance: tolerance, token: token, action: .target(target)))
+    func armDeadline(of scope: ScopeCore, at offset: Duration, tolerance: Duration?, token: UInt64) -> TimerRegistration? {
+        engine.arm(scope, atOffset: startOffset + offset, tolerance: tolerance, token: token)
+        return nil
     }
 
-    func move(_ timer: TimerRegistration, to offset: Duration, tolerance: Duration?, token: UInt64) -> Bool {
-        guard let entry = timer.engineEntry, entry.owner === engine else { return false }
-        return engine.move(entry, toOffset: startOffset + offset, tolerance: tolerance, token: token)
+    func disarmDeadline(of scope: ScopeCore) {
+        engine.cancel(scope)
     }
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {

@@ -37,7 +37,7 @@ struct TimerRegistration: Sendable {
         #if canImport(Glibc)
         case .engine(let entry):
             // `false` means it fired: its action ran, or is running, on the engine thread.
-            return entry.owner?.cancel(entry) ?? false
+            return entry.timerOwner?.cancel(entry) ?? false
         #endif
         }
     }

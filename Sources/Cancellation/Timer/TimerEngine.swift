@@ -88,15 +88,23 @@ final class TimerEngine: TimerOwner {
         token: UInt64 = 0,
         action: @escaping @Sendable (UInt64) -> Void
     ) -> TimerEntry {
-        schedule(atOffset: deadlineOffset, tolerance: tolerance, token: token, action: .closure(action))
+        let entry = ClosureTimerEntry(deadline: deadlineOffset, latest: deadlineOffset, token: token, owner: self, action: action)
+        arm(entry, atOffset: deadlineOffset, tolerance: tolerance, token: token)
+        return entry
     }
 
-    /// Arms a timer that runs `action` on the engine's thread at or after `deadlineOffset`.
-    func schedule(atOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64 = 0, action: TimerAction) -> TimerEntry {
+    /// Arms `entry` for `deadlineOffset` with `token`: inserts it, or moves it in place if it is pending
+    /// already. `entry.fire(token:)` runs on the engine's thread at or after `deadlineOffset`, no later
+    /// than that plus `tolerance` (plus scheduling delays).
+    func arm(_ entry: TimerEntry, atOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64) {
         let latest = deadlineOffset + Self.slack(tolerance)
-        let entry = TimerEntry(deadline: deadlineOffset, latest: latest, token: token, owner: self, action: action)
         let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
-            state.heap.insert(entry)
+            if !state.heap.move(entry, deadline: deadlineOffset, latest: latest) {
+                entry.timerDeadline = deadlineOffset
+                entry.timerLatest = latest
+                state.heap.insert(entry)
+            }
+            entry.timerToken = token
             let mustStart = !state.threadStarted
             state.threadStarted = true
             return (state.lowerScheduledWake(to: latest), mustStart)
@@ -106,7 +114,6 @@ final class TimerEngine: TimerOwner {
         } else if mustWake {
             wakeup.signal()
         }
-        return entry
     }
 
     /// Moves a pending timer to a new deadline and token, in place: cheaper than disarming it and arming
@@ -115,7 +122,7 @@ final class TimerEngine: TimerOwner {
         let latest = deadlineOffset + Self.slack(tolerance)
         let (moved, mustWake) = state.withTrackedLock { state -> (Bool, Bool) in
             guard state.heap.move(entry, deadline: deadlineOffset, latest: latest) else { return (false, false) }
-            entry.token = token
+            entry.timerToken = token
             return (true, state.lowerScheduledWake(to: latest))
         }
         if mustWake {
@@ -161,14 +168,14 @@ final class TimerEngine: TimerOwner {
         while true {
             let now = self.now()
             let wait = state.withTrackedLock { state -> Duration? in
-                while let first = state.heap.first, first.latest <= now {
+                while let first = state.heap.first, first.timerLatest <= now {
                     state.heap.remove(first)
-                    due.append((first, first.token))
+                    due.append((first, first.timerToken))
                 }
                 // With nothing pending the thread still plans a wake-up a while ahead, so that arming a
                 // later timer right after the heap drained (the common case: a timeout that never fires
                 // is armed, disarmed, and armed again) does not have to signal it.
-                let wake = state.heap.first?.latest ?? (now + Self.idleHorizon)
+                let wake = state.heap.first?.timerLatest ?? (now + Self.idleHorizon)
                 state.scheduledWake = wake
                 return wake - now
             }

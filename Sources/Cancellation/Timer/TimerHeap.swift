@@ -1,70 +1,60 @@
-/// A pending timer in a ``TimerHeap``.
+/// A pending timer in a ``TimerHeap``; subclasses say what firing does.
 ///
 /// Its mutable fields belong to the heap that holds it and are only read or written under that heap's
-/// lock (the ``TimerEngine``'s), which is why the class can be `Sendable` though it has `var`s.
-final class TimerEntry: @unchecked Sendable {
+/// lock (the ``TimerEngine``'s), which is why the class can be `Sendable` though it has `var`s. A cancel
+/// scope is itself the entry of its deadline (``ScopeCore`` is a subclass), so arming a deadline allocates
+/// nothing; other timers are ``ClosureTimerEntry``s.
+@usableFromInline
+class TimerEntry: @unchecked Sendable {
     /// When the timer may fire, as an offset from the engine's reference instant. Guarded by the engine's
     /// lock (a re-armed entry moves).
-    var deadline: Duration
-    /// When the timer must have fired: `deadline` plus its tolerance. The heap is ordered by this.
-    var latest: Duration
-    /// A value handed to the action when the timer fires; re-arming can change it (a scope uses it for the
-    /// generation of its deadline). Guarded by the engine's lock.
-    var token: UInt64
-    /// What to run when the timer fires; it is passed the entry's token at that moment.
-    let action: TimerAction
+    final var timerDeadline: Duration
+    /// When the timer must have fired: `timerDeadline` plus its tolerance. The heap is ordered by this.
+    final var timerLatest: Duration
+    /// A value handed to ``fire(token:)`` when the timer fires; re-arming can change it (a scope uses it
+    /// for the generation of its deadline). Guarded by the engine's lock.
+    final var timerToken: UInt64
     /// The engine that holds the entry, which can disarm it.
-    let owner: (any TimerOwner)?
+    final let timerOwner: (any TimerOwner)?
     /// The entry's position in the heap, or `nil` when it is not in one. Guarded by the engine's lock.
-    var index: Int?
+    final var heapIndex: Int?
+
+    init(deadline: Duration, latest: Duration, token: UInt64 = 0, owner: (any TimerOwner)? = nil) {
+        self.timerDeadline = deadline
+        self.timerLatest = latest
+        self.timerToken = token
+        self.timerOwner = owner
+    }
+
+    /// Runs when the timer fires, on the engine's thread, with the entry's token at that moment; it must
+    /// be quick. Subclasses override it.
+    func fire(token: UInt64) {
+        preconditionFailure("a timer entry subclass says what firing does")
+    }
+}
+
+/// A timer entry that runs a closure when it fires.
+///
+/// `@unchecked Sendable` is restated because ``TimerEntry`` is; the one property this class adds is a `let`
+/// holding a `@Sendable` closure.
+final class ClosureTimerEntry: TimerEntry, @unchecked Sendable {
+    /// What to run when the timer fires; it is passed the entry's token at that moment.
+    private let action: @Sendable (UInt64) -> Void
 
     init(
         deadline: Duration,
         latest: Duration,
         token: UInt64 = 0,
         owner: (any TimerOwner)? = nil,
-        action: TimerAction
-    ) {
-        self.deadline = deadline
-        self.latest = latest
-        self.token = token
-        self.owner = owner
-        self.action = action
-    }
-
-    convenience init(
-        deadline: Duration,
-        latest: Duration,
-        token: UInt64 = 0,
-        owner: (any TimerOwner)? = nil,
         action: @escaping @Sendable (UInt64) -> Void
     ) {
-        self.init(deadline: deadline, latest: latest, token: token, owner: owner, action: .closure(action))
+        self.action = action
+        super.init(deadline: deadline, latest: latest, token: token, owner: owner)
     }
 
-    /// Runs the entry's action with `token`.
-    func fire(token: UInt64) {
-        switch action {
-        case .closure(let action): action(token)
-        case .target(let target): target.timerFired(token: token)
-        }
+    override func fire(token: UInt64) {
+        action(token)
     }
-}
-
-/// What a timer runs when it fires.
-enum TimerAction: Sendable {
-    /// A closure, given the entry's token.
-    case closure(@Sendable (UInt64) -> Void)
-    /// An object that is told the entry's token: a scope arms its deadline this way, with no closure to
-    /// allocate per timer.
-    case target(any TimerTarget)
-}
-
-/// An object a timer can notify when it fires.
-protocol TimerTarget: AnyObject, Sendable {
-    /// The timer fired; `token` is the entry's token at that moment. Runs on the engine's thread, so it
-    /// must be quick.
-    func timerFired(token: UInt64)
 }
 
 /// An engine that can disarm the entries it holds.
@@ -87,23 +77,23 @@ struct TimerHeap {
 
     /// Adds an entry. It must not be in a heap already.
     mutating func insert(_ entry: TimerEntry) {
-        precondition(entry.index == nil, "a timer entry is in one heap at most")
+        precondition(entry.heapIndex == nil, "a timer entry is in one heap at most")
         entries.append(entry)
-        entry.index = entries.count - 1
+        entry.heapIndex = entries.count - 1
         siftUp(entries.count - 1)
     }
 
     /// Removes an entry if it is in this heap; returns whether it was.
     @discardableResult
     mutating func remove(_ entry: TimerEntry) -> Bool {
-        guard let index = entry.index, index < entries.count, entries[index] === entry else { return false }
+        guard let index = entry.heapIndex, index < entries.count, entries[index] === entry else { return false }
         let last = entries.count - 1
         if index != last {
             entries.swapAt(index, last)
-            entries[index].index = index
+            entries[index].heapIndex = index
         }
         entries.removeLast()
-        entry.index = nil
+        entry.heapIndex = nil
         if index < entries.count {
             siftDown(index)
             siftUp(index)
@@ -114,11 +104,11 @@ struct TimerHeap {
     /// Moves an entry that is in this heap to a new time; returns `false` (and changes nothing) when it is
     /// not in this heap.
     mutating func move(_ entry: TimerEntry, deadline: Duration, latest: Duration) -> Bool {
-        guard let index = entry.index, index < entries.count, entries[index] === entry else { return false }
-        entry.deadline = deadline
-        entry.latest = latest
+        guard let index = entry.heapIndex, index < entries.count, entries[index] === entry else { return false }
+        entry.timerDeadline = deadline
+        entry.timerLatest = latest
         siftDown(index)
-        siftUp(entry.index ?? index)
+        siftUp(entry.heapIndex ?? index)
         return true
     }
 
@@ -133,10 +123,10 @@ struct TimerHeap {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
-            guard entries[child].latest < entries[parent].latest else { return }
+            guard entries[child].timerLatest < entries[parent].timerLatest else { return }
             entries.swapAt(child, parent)
-            entries[child].index = child
-            entries[parent].index = parent
+            entries[child].heapIndex = child
+            entries[parent].heapIndex = parent
             child = parent
         }
     }
@@ -148,13 +138,13 @@ struct TimerHeap {
             guard left < entries.count else { return }
             let right = left + 1
             var smallest = left
-            if right < entries.count && entries[right].latest < entries[left].latest {
+            if right < entries.count && entries[right].timerLatest < entries[left].timerLatest {
                 smallest = right
             }
-            guard entries[smallest].latest < entries[parent].latest else { return }
+            guard entries[smallest].timerLatest < entries[parent].timerLatest else { return }
             entries.swapAt(smallest, parent)
-            entries[smallest].index = smallest
-            entries[parent].index = parent
+            entries[smallest].heapIndex = smallest
+            entries[parent].heapIndex = parent
             parent = smallest
         }
     }
@@ -162,8 +152,8 @@ struct TimerHeap {
     /// Checks the heap property and the index bookkeeping (for tests).
     func isValid() -> Bool {
         for (index, entry) in entries.enumerated() {
-            if entry.index != index { return false }
-            if index > 0 && entries[(index - 1) / 2].latest > entry.latest { return false }
+            if entry.heapIndex != index { return false }
+            if index > 0 && entries[(index - 1) / 2].timerLatest > entry.timerLatest { return false }
         }
         return true
     }
