@@ -348,8 +348,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     @usableFromInline
     func begin() -> ScopeCore {
         let now = beginsAtStart ? .zero : clock.now()
-        let action = storage.withTrackedLock { $0.machine.begin(now: now) }
-        perform(action)
+        performArmingUnderLock { $0.machine.begin(now: now) }
         return self
     }
 
@@ -424,8 +423,21 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// The deadline timer armed for `generation` fired (the scope is its own timer entry).
     override func fire(token generation: UInt64) {
         let now = clock.now()
-        let next = storage.withTrackedLock { $0.machine.timerFired(generation: generation, now: now) }
-        perform(next)
+        performArmingUnderLock { $0.machine.timerFired(generation: generation, now: now) }
+    }
+
+    /// Runs a transition of the state machine under the scope's lock and performs its action; arming a
+    /// deadline is done under the same lock, so the common start of a scope takes the lock once.
+    private func performArmingUnderLock(_ transition: (inout Storage) -> CancelScopeStateMachine.DeadlineAction) {
+        let (action, replaced) = storage.withTrackedLock { storage -> (CancelScopeStateMachine.DeadlineAction, TimerRegistration?) in
+            let action = transition(&storage)
+            if case .arm(let deadline, let generation) = action {
+                return (.none, armDeadline(&storage, at: deadline, generation: generation))
+            }
+            return (action, nil)
+        }
+        replaced?.cancel()
+        perform(action)
     }
 
     /// After the scope's own cancellation, arms the timer that reports an operation ignoring it.
