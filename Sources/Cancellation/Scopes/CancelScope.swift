@@ -43,18 +43,14 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         let start = start ?? clock.now
         let adapter = ClockAdapter(clock: clock, start: start)
         self.adapter = adapter
-        let coreClock: any ScopeClock
+        let offset = deadline.map { adapter.offset(of: $0) }
         #if canImport(Glibc)
-        coreClock = EngineClockAdapter.make(clock: clock, start: start) ?? adapter
-        #else
-        coreClock = adapter
+        if let engineClock = EngineClockAdapter.make(clock: clock, start: start) {
+            self.core = ScopeCore(engineClock: engineClock, deadline: offset, tolerance: tolerance, location: location)
+            return
+        }
         #endif
-        self.core = ScopeCore(
-            clock: coreClock,
-            deadline: deadline.map { adapter.offset(of: $0) },
-            tolerance: tolerance,
-            location: location
-        )
+        self.core = ScopeCore(clock: adapter, deadline: offset, tolerance: tolerance, location: location)
     }
 
     @usableFromInline
@@ -91,7 +87,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     public func reschedule(after duration: Duration) {
         // One clock reading serves both as the base of the new deadline and as "now" for deciding whether
         // it has already passed.
-        let now = core.clock.now()
+        let now = core.now()
         core.reschedule(to: now.deadline(after: duration), now: now)
     }
 
@@ -145,6 +141,11 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 @usableFromInline
 final class ScopeCore: TimerEntry, @unchecked Sendable {
     let clock: any ScopeClock
+    #if canImport(Glibc)
+    /// `clock` itself when it is an engine clock, so the hot paths call it directly rather than through
+    /// the existential.
+    private let engineClock: EngineClockAdapter?
+    #endif
     let tolerance: Duration?
     let location: ScopeLocation
     let diagnostics: CancellationDiagnostics
@@ -184,6 +185,9 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
     init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
         self.clock = clock
+        #if canImport(Glibc)
+        self.engineClock = nil
+        #endif
         self.beginsAtStart = beginsAtStart
         self.tolerance = tolerance
         self.location = location
@@ -193,12 +197,45 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         super.init(deadline: .zero, latest: .zero)
     }
 
+    #if canImport(Glibc)
+    init(engineClock: EngineClockAdapter, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
+        self.clock = engineClock
+        self.engineClock = engineClock
+        self.beginsAtStart = beginsAtStart
+        self.tolerance = tolerance
+        self.location = location
+        self.diagnostics = CancellationDiagnostics.current
+        self.parentLink = ScopeChain.current
+        self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
+        super.init(deadline: .zero, latest: .zero)
+    }
+    #endif
+
+    /// The time since the scope's start, on its clock.
+    func now() -> Duration {
+        #if canImport(Glibc)
+        if let engineClock { return engineClock.now() }
+        #endif
+        return clock.now()
+    }
+
+    /// Takes the scope's own entry out of its clock's engine.
+    private func disarmDeadlineInEngine() {
+        #if canImport(Glibc)
+        if let engineClock {
+            engineClock.engine.cancel(self)
+            return
+        }
+        #endif
+        clock.disarmDeadline(of: self)
+    }
+
     var deadline: Duration? {
         storage.withTrackedLock { $0.machine.deadline }
     }
 
     func reschedule(to deadline: Duration?) {
-        reschedule(to: deadline, now: clock.now())
+        reschedule(to: deadline, now: now())
     }
 
     /// Moves the deadline, with `now` read from the scope's clock by the caller.
@@ -218,7 +255,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     }
 
     func cancel(reason: String) {
-        let now = clock.now()
+        let now = self.now()
         let mustCancel = storage.withTrackedLock { $0.machine.cancel(reason: reason, now: now) }
         if mustCancel {
             perform(.cancel)
@@ -239,7 +276,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
     var remaining: Duration? {
         guard let deadline else { return nil }
-        return max(.zero, deadline - clock.now())
+        return max(.zero, deadline - now())
     }
 
     // MARK: Running the scope
@@ -347,7 +384,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// Returns the link the scope's child task binds as the innermost scope.
     @usableFromInline
     func begin() -> ScopeCore {
-        let now = beginsAtStart ? .zero : clock.now()
+        let now = beginsAtStart ? .zero : self.now()
         performArmingUnderLock { $0.machine.begin(now: now) }
         return self
     }
@@ -400,6 +437,13 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// inserted or moved in place; otherwise a new timer replaces the previous one, which is returned to be
     /// stopped once the lock is released.
     private func armDeadline(_ storage: inout Storage, at deadline: Duration, generation: UInt64) -> TimerRegistration? {
+        #if canImport(Glibc)
+        if let engineClock {
+            engineClock.engine.arm(self, atOffset: engineClock.startOffset + deadline, tolerance: tolerance, token: generation)
+            storage.deadlineInEngine = true
+            return nil
+        }
+        #endif
         guard let timer = clock.armDeadline(of: self, at: deadline, tolerance: tolerance, token: generation) else {
             storage.deadlineInEngine = true
             return nil
@@ -414,7 +458,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// newer arming.
     private func disarmDeadline(_ storage: inout Storage) -> TimerRegistration? {
         if storage.deadlineInEngine {
-            clock.disarmDeadline(of: self)
+            disarmDeadlineInEngine()
             storage.deadlineInEngine = false
         }
         return storage.retireDeadlineTimer()
@@ -422,7 +466,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
     /// The deadline timer armed for `generation` fired (the scope is its own timer entry).
     override func fire(token generation: UInt64) {
-        let now = clock.now()
+        let now = self.now()
         performArmingUnderLock { $0.machine.timerFired(generation: generation, now: now) }
     }
 
@@ -519,7 +563,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         let leftovers = storage.withTrackedLock { storage -> (deadline: TimerRegistration?, others: [TimerRegistration], report: CancelScopeStateMachine.Cancellation?)? in
             storage.machine.finish()
             if storage.deadlineInEngine {
-                clock.disarmDeadline(of: self)
+                disarmDeadlineInEngine()
                 storage.deadlineInEngine = false
             }
             let report = storage.machine.reportedUncooperative ? storage.machine.cancellation : nil

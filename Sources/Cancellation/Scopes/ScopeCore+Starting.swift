@@ -110,7 +110,7 @@ extension ScopeCore {
     private static func startingNow(onEngine engine: TimerEngine, timeout: Duration, tolerance: Duration?, location: ScopeLocation) -> ScopeCore {
         // Offsets are measured from the scope's start, so the deadline is the timeout itself.
         ScopeCore(
-            clock: EngineClockAdapter(engine: engine, startOffset: engine.now()),
+            engineClock: EngineClockAdapter(engine: engine, startOffset: engine.now()),
             deadline: Duration.zero.deadline(after: timeout),
             tolerance: tolerance,
             location: location,
@@ -123,7 +123,7 @@ extension ScopeCore {
     private static func startingNow(onEngine engine: TimerEngine, deadlineOffset: Duration, tolerance: Duration?, location: ScopeLocation) -> ScopeCore {
         let start = engine.now()
         return ScopeCore(
-            clock: EngineClockAdapter(engine: engine, startOffset: start),
+            engineClock: EngineClockAdapter(engine: engine, startOffset: start),
             deadline: deadlineOffset - start,
             tolerance: tolerance,
             location: location,

@@ -46,8 +46,19 @@ final class TimerEngine: TimerOwner {
     private let state = Mutex(State())
     private let wakeup = Wakeup()
 
+    /// Reads the engine's clock as an offset from the reference instant. A closure made once, so reading
+    /// the time does not switch over `reference` (whose payloads, instants of the standard library's
+    /// clocks, have a layout only known at run time) on every call.
+    private let readNow: @Sendable () -> Duration
+
     init(reference: Reference) {
         self.reference = reference
+        switch reference {
+        case .continuous(let start):
+            readNow = { start.duration(to: ContinuousClock.now) }
+        case .suspending(let start):
+            readNow = { start.duration(to: SuspendingClock.now) }
+        }
     }
 
     /// A new engine for the continuous clock (tests use their own; scopes share ``continuous``).
@@ -62,10 +73,7 @@ final class TimerEngine: TimerOwner {
 
     /// The current time as an offset from the reference instant.
     func now() -> Duration {
-        switch reference {
-        case .continuous(let start): return start.duration(to: .now)
-        case .suspending(let start): return start.duration(to: .now)
-        }
+        readNow()
     }
 
     /// Arms a timer for a continuous-clock instant (the engine must measure the continuous clock).
