@@ -1,4 +1,5 @@
 /// A deadline measured on some clock, erased so scopes on different clocks can be compared.
+@usableFromInline
 protocol DeadlinePoint: Sendable {
     /// The time left until the deadline, negative when it has passed.
     func remaining() -> Duration
@@ -8,14 +9,17 @@ protocol DeadlinePoint: Sendable {
 }
 
 /// A deadline on a particular clock.
+@usableFromInline
 struct ClockDeadline<C: Clock>: DeadlinePoint where C.Duration == Duration {
     let clock: C
     let instant: C.Instant
 
+    @usableFromInline
     func remaining() -> Duration {
         clock.now.duration(to: instant)
     }
 
+    @usableFromInline
     func instant<Other: Clock>(in other: Other) -> Other.Instant where Other.Duration == Duration {
         if C.self == Other.self, let same = instant as? Other.Instant {
             return same

@@ -147,9 +147,11 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     private let engineClock: EngineClockAdapter?
     #endif
     let tolerance: Duration?
+    @usableFromInline
     let location: ScopeLocation
     let diagnostics: CancellationDiagnostics
     /// The scope around this one in the task that opened it.
+    @usableFromInline
     let parentLink: (any ScopeLink)?
     /// Whether the scope begins at the instant it was created (offset zero), so beginning need not read
     /// the clock again.
@@ -333,7 +335,11 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         operation box: UncheckedSendableBox<() async throws -> sending Value>
     ) async -> UncheckedSendableBox<Result<Value, any Error>> {
         var result: UncheckedSendableBox<Result<Value, any Error>>?
-        await link.runBound {
+        // The scope is the innermost link of the child task's chain, and the task is attached so that the
+        // scope can cancel it.
+        await ScopeChain.storage.withValue(link) {
+            link.attachCurrentTask()
+            defer { link.detach() }
             do {
                 if let actor {
                     result = UncheckedSendableBox(value: .success(try await runIsolated(actor, box.value).value))
@@ -346,18 +352,6 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
             }
         }
         return result!
-    }
-
-    /// Runs `body` in the scope's child task as the scope: the scope is the innermost link of the task's
-    /// chain, and the task is attached so the scope can cancel it. Not generic, so the caller's
-    /// specialised code does not need to see the chain.
-    @usableFromInline
-    nonisolated(nonsending) func runBound(_ body: nonisolated(nonsending) () async -> Void) async {
-        await ScopeChain.storage.withValue(self) {
-            attachCurrentTask()
-            defer { detach() }
-            await body()
-        }
     }
 
     /// Classifies how the operation ended.
@@ -619,16 +613,19 @@ struct ScopeEnding: Sendable {
 }
 
 extension ScopeCore: ScopeLink {
+    @usableFromInline
     var scopeRecord: (any ScopeRecord)? { self }
 }
 
 extension ScopeCore: ScopeRecord {
+    @usableFromInline
     var ownCancellation: (reason: CancellationReason, callerCancelledFirst: Bool)? {
         storage.withTrackedLock { storage in
             storage.machine.cancellation.map { ($0.reason, $0.callerCancelledFirst) }
         }
     }
 
+    @usableFromInline
     var deadlinePoint: (any DeadlinePoint)? {
         guard let deadline else { return nil }
         guard deadline - clock.now() < longestArmableDuration else { return nil }

@@ -1,4 +1,5 @@
 /// What the task-local chain of scopes needs to know about one scope, whatever its clock.
+@usableFromInline
 protocol ScopeRecord: AnyObject, Sendable {
     /// Where the scope was opened.
     var location: ScopeLocation { get }
@@ -14,6 +15,7 @@ protocol ScopeRecord: AnyObject, Sendable {
 ///
 /// A shield link is a barrier: nothing outside a shield can cancel the code inside it, so walks over the
 /// chain (effective deadline, cancellation reason) stop there.
+@usableFromInline
 protocol ScopeLink: AnyObject, Sendable {
     /// The next link out.
     var parentLink: (any ScopeLink)? { get }
@@ -23,7 +25,9 @@ protocol ScopeLink: AnyObject, Sendable {
 
 /// The link a shield puts in the chain.
 final class ShieldLink: ScopeLink {
+    @usableFromInline
     let parentLink: (any ScopeLink)?
+    @usableFromInline
     var scopeRecord: (any ScopeRecord)? { nil }
 
     init(parent: (any ScopeLink)?) {
@@ -32,8 +36,10 @@ final class ShieldLink: ScopeLink {
 }
 
 /// The task-local chain of scopes.
+@usableFromInline
 enum ScopeChain {
     /// The task-local innermost link, bound by each scope for its child task and by each shield.
+    @usableFromInline
     static let storage = TaskLocal<(any ScopeLink)?>(wrappedValue: nil)
 
     /// The innermost link of the current task.
