@@ -12,6 +12,15 @@ func bareChildTask() async -> Int {
     }
 }
 
+/// The operation in a bare child task started with `addImmediateTask` (Swift 6.2), as `withTimeout` starts
+/// its own: shown beside B1, so the cost of the scope itself is visible apart from the cheaper start.
+func bareImmediateChildTask() async -> Int {
+    await withTaskGroup(of: Int.self) { group in
+        group.addImmediateTask { await trivialOperation() }
+        return await group.next()!
+    }
+}
+
 struct RaceTimeoutError: Error {}
 
 /// The hand-written timeout: a task group racing the operation against a sleeping child task.

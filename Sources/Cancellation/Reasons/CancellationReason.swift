@@ -6,6 +6,12 @@
 ///
 /// When several causes reach the same task, the reason is the one that happened first.
 ///
+/// - Note: The order is decided scope by scope, without any cost while nothing is cancelled: a scope's own
+///   cancellation comes first when it reached the scope's operation before the cancellation of the task
+///   that opened the scope did. A cancellation from between two scopes that is not a scope's — a task
+///   group cancelling its other children, say — therefore reads as `.taskCancelled` until the outer scope
+///   is cancelled too, and as the outer scope's reason after that.
+///
 /// ```swift
 /// do {
 ///     try await fetch()
