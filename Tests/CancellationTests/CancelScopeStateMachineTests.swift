@@ -81,4 +81,23 @@ struct CancelScopeStateMachineTests {
         #expect(machine.cancel(reason: "late", now: .seconds(2)) == false)
         #expect(machine.setDeadline(.seconds(9), now: .seconds(2)) == .none)
     }
+
+    @Test("the reference a scope keeps to its operation's task names that live task, without a box")
+    func operationTaskReference() {
+        withUnsafeCurrentTask { task in
+            guard let task else {
+                Issue.record("no current task")
+                return
+            }
+            let reference = OperationTaskReference(task: task)
+            #expect(reference.keepsBits)
+            #expect(reference.withTask { $0 == task })
+            #expect(reference.withTask { $0.isCancelled } == false)
+            // Copies made from the bits are balanced: many of them leave the task as it was.
+            for _ in 0..<1_000 {
+                _ = reference.withTask { $0.hashValue }
+            }
+            #expect(reference.withTask { $0 == task })
+        }
+    }
 }
