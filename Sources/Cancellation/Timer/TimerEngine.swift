@@ -42,7 +42,11 @@ final class TimerEngine: TimerOwner {
     private static var idleHorizon: Duration { .seconds(1) }
 
     /// The clock and the instant all deadlines are measured from, so they can be ordered as plain durations.
-    let reference: Reference
+    var reference: Reference { referenceBox.reference }
+    /// `reference`, kept in a box: instants of the standard library's clocks have a layout only known at
+    /// run time, and stored inline they would make every field of the engine reachable only through
+    /// offsets looked up at run time.
+    private let referenceBox: ReferenceBox
     private let state = Mutex(State())
     private let wakeup = Wakeup()
 
@@ -52,7 +56,7 @@ final class TimerEngine: TimerOwner {
     private let readNow: @Sendable () -> Duration
 
     init(reference: Reference) {
-        self.reference = reference
+        self.referenceBox = ReferenceBox(reference)
         switch reference {
         case .continuous(let start):
             readNow = { start.duration(to: ContinuousClock.now) }
@@ -193,6 +197,15 @@ final class TimerEngine: TimerOwner {
             due.removeAll(keepingCapacity: true)
             wakeup.wait(for: wait)
         }
+    }
+}
+
+/// An engine's reference instant, out of line (see ``TimerEngine/reference``).
+private final class ReferenceBox: Sendable {
+    let reference: TimerEngine.Reference
+
+    init(_ reference: TimerEngine.Reference) {
+        self.reference = reference
     }
 }
 
