@@ -89,24 +89,40 @@ func runChild(figure: String, side: String, count: Int) async throws -> String {
     return 0
 }
 
+@Sendable func pendingWithTimeout() async throws -> Int {
+    try await withTimeout(.seconds(3_600)) { try await waitForever() }
+}
+
+@Sendable func pendingRace() async throws -> Int {
+    try await handWrittenRace(.seconds(3_600)) { try await waitForever() }
+}
+
+@Sendable func pendingBareChild() async throws -> Int {
+    try await withThrowingTaskGroup(of: Int.self) { group in
+        group.addTask { try await waitForever() }
+        return try await group.next()!
+    }
+}
+
+@Sendable func pendingScope() async throws -> Int {
+    try await withCancelScope { _ in try await waitForever() } ?? 0
+}
+
 /// Resident memory with `count` operations pending, each wrapped as `side` says.
 func pendingMemory(side: String, count: Int) async throws -> String {
+    // Each side is its own function, chosen before the tasks start: a task's async frames hold the locals
+    // of everything its closure might run, and a switch over every side inside the closure would give each
+    // task the frames of the largest side.
+    let body: @Sendable () async throws -> Int
+    switch side {
+    case "withTimeout": body = pendingWithTimeout
+    case "race": body = pendingRace
+    case "bareChild": body = pendingBareChild
+    case "scope": body = pendingScope
+    default: body = waitForever
+    }
     func spawn(_ n: Int) -> [Task<Int, any Error>] {
-        (0..<n).map { _ in
-            Task {
-                switch side {
-                case "withTimeout": return try await withTimeout(.seconds(3_600)) { try await waitForever() }
-                case "race": return try await handWrittenRace(.seconds(3_600)) { try await waitForever() }
-                case "bareChild":
-                    return try await withThrowingTaskGroup(of: Int.self) { group in
-                        group.addTask { try await waitForever() }
-                        return try await group.next()!
-                    }
-                case "scope": return try await withCancelScope { _ in try await waitForever() } ?? 0
-                default: return try await waitForever()
-                }
-            }
-        }
+        (0..<n).map { _ in Task { try await body() } }
     }
     // Warm up: the same work at a small scale, so one-off allocations are not counted.
     let warm = spawn(1_000)
