@@ -596,20 +596,11 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
 /// What is left of ending a scope after ``ScopeCore/finish()``: timers that run as sleeping tasks to wait
 /// for, and a report to log.
-///
-/// A class, so the scope's generic code keeps one reference in its async frame rather than the whole
-/// value (frames are allocated per task, and a larger one costs every pending scope memory).
 @usableFromInline
-final class ScopeEnding: Sendable {
-    private let core: ScopeCore
-    private let timerTasks: [TimerRegistration]
-    private let report: CancelScopeStateMachine.Cancellation?
-
-    fileprivate init(core: ScopeCore, timerTasks: [TimerRegistration], report: CancelScopeStateMachine.Cancellation?) {
-        self.core = core
-        self.timerTasks = timerTasks
-        self.report = report
-    }
+struct ScopeEnding: Sendable {
+    fileprivate let core: ScopeCore
+    fileprivate let timerTasks: [TimerRegistration]
+    fileprivate let report: CancelScopeStateMachine.Cancellation?
 
     /// Waits for the timers' tasks to end, then logs the report.
     @usableFromInline
