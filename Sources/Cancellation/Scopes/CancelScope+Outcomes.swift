@@ -6,7 +6,7 @@ extension CancelScope {
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
     ) async throws -> sending Value {
-        try core.value(of: try await run(isolation: isolation, operation: operation))
+        try await core.runThrowing(isolation: isolation) { try await operation(self) }
     }
 
     /// Runs the scope and turns its own cancellation into `nil`.
@@ -15,12 +15,7 @@ extension CancelScope {
         isolation: isolated (any Actor)?,
         operation: (CancelScope<C>) async throws -> sending Value
     ) async throws -> sending Value? {
-        switch try await run(isolation: isolation, operation: operation) {
-        case .completed(let value):
-            return .some(value)
-        case .cancelledByScope:
-            return nil
-        }
+        try await core.runMovingOn(isolation: isolation) { try await operation(self) }
     }
 }
 
@@ -53,7 +48,7 @@ extension ScopeCore {
 }
 
 extension ScopeCore {
-    /// Runs a scope that no caller has a handle on, and turns its own cancellation into an error.
+    /// Runs the scope and turns its own cancellation into an error.
     @inlinable
     func runThrowing<Value>(
         isolation: isolated (any Actor)?,
@@ -62,7 +57,7 @@ extension ScopeCore {
         try value(of: try await run(isolation: isolation, operation: operation))
     }
 
-    /// Runs a scope that no caller has a handle on, and turns its own cancellation into `nil`.
+    /// Runs the scope and turns its own cancellation into `nil`.
     @inlinable
     func runMovingOn<Value>(
         isolation: isolated (any Actor)?,
