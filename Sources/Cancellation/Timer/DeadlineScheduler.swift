@@ -55,16 +55,6 @@ struct TimerRegistration: Sendable {
         }
     }
 
-    #if canImport(Glibc)
-    /// The engine entry, for timers that live in a shared engine.
-    var engineEntry: TimerEntry? {
-        switch kind {
-        case .sleepingTask: return nil
-        case .engine(let entry): return entry
-        }
-    }
-    #endif
-
     /// Whether the timer lives in a shared engine and so reports its own end synchronously.
     var isEngineTimer: Bool {
         switch kind {

@@ -128,21 +128,6 @@ final class TimerEngine: TimerOwner {
         }
     }
 
-    /// Moves a pending timer to a new deadline and token, in place: cheaper than disarming it and arming
-    /// a new one. Returns `false` (and changes nothing) when it already fired or was disarmed.
-    func move(_ entry: TimerEntry, toOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64) -> Bool {
-        let latest = deadlineOffset + Self.slack(tolerance)
-        let (moved, mustWake) = state.withTrackedLock { state -> (Bool, Bool) in
-            guard state.heap.move(entry, deadline: deadlineOffset, latest: latest) else { return (false, false) }
-            entry.timerToken = token
-            return (true, state.lowerScheduledWake(to: latest))
-        }
-        if mustWake {
-            wakeup.signal()
-        }
-        return moved
-    }
-
     private static func slack(_ tolerance: Duration?) -> Duration {
         max(.zero, min(tolerance ?? .zero, longestArmableDuration))
     }
