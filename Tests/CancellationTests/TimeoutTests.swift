@@ -313,10 +313,21 @@ struct TimeoutTests {
         let result = try await withTimeout(.seconds(1), clock: clock) {
             MainActor.preconditionIsolated()
             counter.value += 1
+            await Task.yield()
+            MainActor.preconditionIsolated()  // still there after a suspension
             return Counter()
         }
+        // The same on the engine's clock, with a real suspension of the operation.
+        let onEngine = try await withTimeout(.seconds(60)) {
+            MainActor.preconditionIsolated()
+            try await Task.sleep(for: .milliseconds(1))
+            MainActor.preconditionIsolated()
+            counter.value += 1
+            return counter.value
+        }
+        #expect(onEngine == 2)
         result.value = 5
-        #expect(counter.value == 1)
+        #expect(counter.value == 2)
         #expect(result.value == 5)
     }
 
@@ -329,8 +340,10 @@ struct TimeoutTests {
 
             func deposit() async throws -> Int {
                 try await withTimeout(.seconds(1), clock: clock) {
-                    self.assertIsolated()
+                    self.preconditionIsolated()
                     self.balance += 10
+                    await Task.yield()
+                    self.preconditionIsolated()  // still on the actor after a suspension
                     self.history.value += 1
                     return self.balance
                 }

@@ -304,18 +304,22 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     ) async throws -> sending Outcome<Value> {
         let link = begin()
         let result = await withoutActuallyEscaping(operation) { operation in
-            // Sound: the closure is called exactly once, by the child task below, on `actor` (the caller's
-            // isolation), while this task is suspended awaiting that child; the child's start and completion
-            // order the hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
+            // Sound: the closure is called exactly once, by the child task below, on the caller's isolation,
+            // while this task is suspended awaiting that child; the child's start and completion order the
+            // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
             let box = UncheckedSendableBox(value: operation)
-            let actor = isolation
             // The child task is cancelled with its caller by the task tree; no cancellation handler is
             // needed (when the scope cancels it, it notes whether the caller had done so first).
             return await withTaskGroup(of: UncheckedSendableBox<Result<Value, any Error>>.self) { group in
                 // An immediate child starts on this thread: an operation that does not suspend runs to
                 // its end without a trip through the global executor.
-                group.addImmediateTask {
-                    await self.runOperation(link: link, isolation: actor, operation: box)
+                //
+                // The child's closure captures the caller's isolation, so it is isolated to it: on an actor
+                // the child starts on that actor, synchronously, and runs the caller's operation there
+                // without a hop (the caller is suspended inside `addImmediateTask` meanwhile).
+                group.addImmediateTask { [isolation] in
+                    _ = isolation
+                    return await self.runOperation(link: link, operation: box)
                 }
                 return await group.next()!
             }
@@ -327,11 +331,11 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         return try outcome(of: result.value, callerIsCancelled: callerIsCancelled)
     }
 
-    /// The body of the scope's child task: the operation, on the caller's isolation, under the scope.
+    /// The body of the scope's child task: the operation, under the scope, on the isolation the child runs
+    /// on (the caller's).
     @inlinable
     nonisolated(nonsending) func runOperation<Value>(
         link: ScopeCore,
-        isolation actor: (any Actor)?,
         operation box: UncheckedSendableBox<() async throws -> sending Value>
     ) async -> UncheckedSendableBox<Result<Value, any Error>> {
         var result: UncheckedSendableBox<Result<Value, any Error>>?
@@ -341,12 +345,8 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
             link.attachCurrentTask()
             defer { link.detach() }
             do {
-                if let actor {
-                    result = UncheckedSendableBox(value: .success(try await runIsolated(actor, box.value).value))
-                } else {
-                    // Sound: the result is `sending`, disconnected from every isolation domain.
-                    result = UncheckedSendableBox(value: .success(try await box.value()))
-                }
+                // Sound: the result is `sending`, disconnected from every isolation domain.
+                result = UncheckedSendableBox(value: .success(try await box.value()))
             } catch {
                 result = UncheckedSendableBox(value: .failure(error))
             }

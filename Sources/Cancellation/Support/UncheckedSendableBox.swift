@@ -20,22 +20,6 @@ struct UncheckedSendableBox<Value>: @unchecked Sendable {
     }
 }
 
-/// Runs `operation` on `isolation`, so a non-`Sendable` closure made in an actor-isolated context runs on
-/// that actor even when it is called from a child task.
-///
-/// - Parameters:
-///   - isolation: The actor the operation belongs to, or `nil` for non-isolated code.
-///   - operation: The caller's operation.
-/// - Returns: The operation's result, boxed so it can leave the child task.
-@inlinable
-func runIsolated<Value>(
-    _ isolation: isolated (any Actor)?,
-    _ operation: () async throws -> sending Value
-) async throws -> UncheckedSendableBox<Value> {
-    // The value is `sending`: it is disconnected from every isolation domain, so boxing it is sound.
-    UncheckedSendableBox(value: try await operation())
-}
-
 /// Runs `operation` on `isolation` and captures its typed outcome, so it can leave an unstructured task.
 ///
 /// - Parameters:
