@@ -108,8 +108,11 @@ struct ShieldTests {
         await withCancellationShield {
             MainActor.preconditionIsolated()
             counter.value += 1
+            await Task.yield()
+            MainActor.preconditionIsolated()  // still there after a suspension
+            counter.value += 1
         }
-        #expect(counter.value == 1)
+        #expect(counter.value == 2)
     }
 
     @Test("task-local values carry into a shield")

@@ -40,12 +40,14 @@ public func withCancellationShield<Value, Failure: Error>(
         // while this task is suspended awaiting that task's value; task creation and completion order the
         // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
         let box = UncheckedSendableBox(value: operation)
-        let actor = isolation
         // An unstructured task does not inherit the caller's cancellation, but does inherit its task-local
-        // values and priority; awaiting its value does not forward the caller's cancellation to it.
-        let task = Task {
-            await ScopeChain.storage.withValue(link) {
-                await runIsolatedCapturingResult(actor, box.value)
+        // values and priority; awaiting its value does not forward the caller's cancellation to it. It
+        // captures the caller's isolation, so it is isolated to it, and it starts immediately: on an actor
+        // the operation begins there, synchronously, without a hop.
+        let task = Task.immediate { [isolation] in
+            _ = isolation
+            return await ScopeChain.storage.withValue(link) {
+                await runCapturingResult(box.value)
             }
         }
         return await task.value

@@ -20,14 +20,14 @@ struct UncheckedSendableBox<Value>: @unchecked Sendable {
     }
 }
 
-/// Runs `operation` on `isolation` and captures its typed outcome, so it can leave an unstructured task.
+/// Runs `operation` and captures its typed outcome, so it can leave an unstructured task.
 ///
-/// - Parameters:
-///   - isolation: The actor the operation belongs to, or `nil` for non-isolated code.
-///   - operation: The caller's operation.
+/// Runs on its caller's isolation (`nonisolated(nonsending)`): the task that calls it is isolated to the
+/// operation's actor.
+///
+/// - Parameter operation: The caller's operation.
 /// - Returns: The operation's result or error, boxed.
-func runIsolatedCapturingResult<Value, Failure: Error>(
-    _ isolation: isolated (any Actor)?,
+nonisolated(nonsending) func runCapturingResult<Value, Failure: Error>(
     _ operation: () async throws(Failure) -> sending Value
 ) async -> UncheckedSendableBox<Result<Value, Failure>> {
     // The value is `sending` (disconnected) and the error is `Sendable`, so boxing the result is sound.
