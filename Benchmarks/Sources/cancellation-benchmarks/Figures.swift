@@ -55,8 +55,10 @@ func runAll(_ options: Options) async throws -> Report {
         "B5 1,000 reschedules of one scope ÷ 1,000 engine inserts: \(format(rescheduleCost / insertCost)) (target ≤ 1) — \(format(rescheduleCost / 1_000)) µs vs \(format(insertCost / 1_000)) µs")
 
     let shield = costs["shield"]!, scope = costs["cancelScope"]!
-    report.add("B6", json: "{\"shield\": \(format(shield / bare, digits: 3)), \"cancel_scope\": \(format(scope / bare, digits: 3))}", line:
-        "B6 per call ÷ bare child task: withCancellationShield \(format(shield / bare)), withCancelScope with a deadline \(format(scope / bare))")
+    let fromActor = try await ActorCaller().perCall(iterations: options.iterations, rounds: options.rounds)
+    let actorRatio = fromActor.withTimeout / fromActor.bare
+    report.add("B6", json: "{\"shield\": \(format(shield / bare, digits: 3)), \"cancel_scope\": \(format(scope / bare, digits: 3)), \"with_timeout_on_actor\": \(format(actorRatio, digits: 3))}", line:
+        "B6 per call ÷ bare child task: withCancellationShield \(format(shield / bare)), withCancelScope with a deadline \(format(scope / bare)); withTimeout called on an actor ÷ a bare child task called there \(format(actorRatio)) — \(format(fromActor.withTimeout / 1_000)) µs vs \(format(fromActor.bare / 1_000)) µs")
     try await addStreamFigures(to: &report, options)
     try await addPrimitiveFigures(to: &report, options)
     return report
