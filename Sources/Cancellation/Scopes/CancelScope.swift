@@ -221,15 +221,15 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         return clock.now()
     }
 
-    /// Takes the scope's own entry out of its clock's engine.
-    private func disarmDeadlineInEngine() {
+    /// Takes the scope's own entry out of its clock's engine if it put it there, under the scope's lock
+    /// (so that it cannot undo a newer arming).
+    private func takeEntryOutOfEngine(_ storage: inout Storage) {
         #if canImport(Glibc)
-        if let engineClock {
+        if storage.deadlineInEngine, let engineClock {
             engineClock.engine.cancel(self)
-            return
         }
         #endif
-        clock.disarmDeadline(of: self)
+        storage.deadlineInEngine = false
     }
 
     var deadline: Duration? {
@@ -433,7 +433,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     private func armDeadline(_ storage: inout Storage, at deadline: Duration, generation: UInt64) -> TimerRegistration? {
         #if canImport(Glibc)
         if let engineClock {
-            engineClock.engine.arm(self, atOffset: engineClock.startOffset + deadline, tolerance: tolerance, token: generation)
+            _ = engineClock.armDeadline(of: self, at: deadline, tolerance: tolerance, token: generation)  // always nil
             storage.deadlineInEngine = true
             return nil
         }
@@ -448,13 +448,9 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     }
 
     /// Disarms the deadline timer, under the scope's lock; returns a timer to stop once the lock is
-    /// released. The scope's own engine entry is taken out here, under the lock, so that it cannot undo a
-    /// newer arming.
+    /// released.
     private func disarmDeadline(_ storage: inout Storage) -> TimerRegistration? {
-        if storage.deadlineInEngine {
-            disarmDeadlineInEngine()
-            storage.deadlineInEngine = false
-        }
+        takeEntryOutOfEngine(&storage)
         return storage.retireDeadlineTimer()
     }
 
@@ -558,10 +554,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     func finish() -> ScopeEnding? {
         let leftovers = storage.withTrackedLock { storage -> (deadline: TimerRegistration?, others: [TimerRegistration], report: CancelScopeStateMachine.Cancellation?)? in
             storage.machine.finish()
-            if storage.deadlineInEngine {
-                disarmDeadlineInEngine()
-                storage.deadlineInEngine = false
-            }
+            takeEntryOutOfEngine(&storage)
             let report = storage.machine.reportedUncooperative ? storage.machine.cancellation : nil
             // The common case: an engine deadline, taken out above, and nothing else.
             guard storage.deadlineTimer != nil || !storage.otherTimers.isEmpty || report != nil else { return nil }

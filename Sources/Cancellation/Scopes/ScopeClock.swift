@@ -14,8 +14,6 @@ protocol ScopeClock: Sendable {
     /// it is pending already, and this returns `nil`. Otherwise this returns a new timer, which replaces
     /// the scope's previous one.
     func armDeadline(of scope: ScopeCore, at offset: Duration, tolerance: Duration?, token: UInt64) -> TimerRegistration?
-    /// Takes `scope`'s own entry out of the clock's engine, if it is pending there.
-    func disarmDeadline(of scope: ScopeCore)
     /// The deadline `offset` after the scope's start, for ``EffectiveDeadline``.
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint
 }
@@ -46,8 +44,6 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
             if fired { scope.fire(token: token) }
         }
     }
-
-    func disarmDeadline(of scope: ScopeCore) {}
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {
         ClockDeadline(clock: clock, instant: instant(at: offset))
@@ -90,9 +86,6 @@ struct EngineClockAdapter: ScopeClock {
         return nil
     }
 
-    func disarmDeadline(of scope: ScopeCore) {
-        engine.cancel(scope)
-    }
 
     func deadlinePoint(at offset: Duration) -> any DeadlinePoint {
         switch engine.reference {
