@@ -146,7 +146,7 @@ func pendingMemory(side: String, count: Int) async throws -> String {
 /// Lateness, in milliseconds, of `count` timeouts whose deadlines are spread evenly over one second.
 func firingLateness(side: String, count: Int) async throws -> String {
     let clock = ContinuousClock()
-    let lateness = Samples()
+    let lateness = Samples(capacity: count)
     let start = clock.now.advanced(by: .milliseconds(count >= 50_000 ? 1_500 : 500))  // time to spawn first
     let spacing = Duration.seconds(1) / count
     await withTaskGroup(of: Void.self) { group in
@@ -171,8 +171,19 @@ func firingLateness(side: String, count: Int) async throws -> String {
 }
 
 /// Measurements appended from many tasks.
+///
+/// The storage is reserved up front: growing an array while timeouts fire would make a large allocation
+/// inside the measured second, under this lock, and glibc's allocator merges every freed small block when
+/// it serves one — a pause of several milliseconds that every other recording task waits out, which the
+/// lateness figures would then report as the timeouts' own.
 final class Samples: Sendable {
-    private let storage = Mutex<[Double]>([])
+    private let storage: Mutex<[Double]>
+
+    init(capacity: Int) {
+        var values: [Double] = []
+        values.reserveCapacity(capacity)
+        storage = Mutex(values)
+    }
 
     func append(_ value: Double) {
         storage.withLock { $0.append(value) }
