@@ -589,11 +589,21 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
 /// What is left of ending a scope after ``ScopeCore/finish()``: timers that run as sleeping tasks to wait
 /// for, and a report to log.
+///
+/// A class, made only in the uncommon case, so that the scope's frame — which every pending scope keeps in
+/// its caller's task — holds one reference rather than the whole record (twice over, as the compiler lays
+/// it out), and fits the caller task's first allocator slab.
 @usableFromInline
-struct ScopeEnding: Sendable {
-    fileprivate let core: ScopeCore
-    fileprivate let timerTasks: [TimerRegistration]
-    fileprivate let report: CancelScopeStateMachine.Cancellation?
+final class ScopeEnding: Sendable {
+    private let core: ScopeCore
+    private let timerTasks: [TimerRegistration]
+    private let report: CancelScopeStateMachine.Cancellation?
+
+    fileprivate init(core: ScopeCore, timerTasks: [TimerRegistration], report: CancelScopeStateMachine.Cancellation?) {
+        self.core = core
+        self.timerTasks = timerTasks
+        self.report = report
+    }
 
     /// Waits for the timers' tasks to end, then logs the report.
     @usableFromInline
