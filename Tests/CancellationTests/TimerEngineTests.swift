@@ -37,6 +37,34 @@ struct TimerEngineTests {
         #expect(!strangerRemoved)
     }
 
+    @Test("the engine's inlined duration arithmetic agrees with the standard library's operators")
+    func durationArithmeticMatchesStandardLibrary() {
+        var generator = SplitMix64(state: 7)
+        // Durations of every scale and sign, including ones whose attosecond count crosses the boundary
+        // between its two 64-bit halves (about 18.4 seconds) and the longest armable duration.
+        let largestSeconds: [Int64] = [0, 20, 5_000_000_000]
+        func randomDuration() -> Duration {
+            let limit = largestSeconds.randomElement(using: &generator)!
+            return Duration(
+                secondsComponent: Int64.random(in: -limit...limit, using: &generator),
+                attosecondsComponent: Int64.random(in: -999_999_999_999_999_999...999_999_999_999_999_999, using: &generator)
+            )
+        }
+        var samples: [Duration] = [.zero, .nanoseconds(1), .nanoseconds(-1), .seconds(18), .seconds(19), longestArmableDuration]
+        for _ in 0..<2_000 { samples.append(randomDuration()) }
+        for (index, a) in samples.enumerated() {
+            let b = samples[(index * 7 + 3) % samples.count]
+            let (seconds, attoseconds) = a.components
+            #expect(a.attosecondCount == Int128(seconds) * 1_000_000_000_000_000_000 + Int128(attoseconds))
+            #expect(Duration(attosecondCount: a.attosecondCount) == a)
+            #expect(a.isShorter(than: b) == (a < b))
+            #expect(a.isPositive == (a > .zero))
+            #expect(a.adding(b) == a + b)
+            #expect(a.subtracting(b) == a - b)
+        }
+        #expect(longestArmableDuration == .seconds(Int64(UInt32.max)))
+    }
+
     @Test("moving an entry keeps the heap ordered; a stranger cannot be moved")
     func heapMove() {
         var heap = TimerHeap()

@@ -109,8 +109,8 @@ struct CancelScopeStateMachine: Sendable {
 
     private mutating func evaluateDeadline(now: Instant) -> DeadlineAction {
         guard let deadline else { return .none }
-        let remaining = deadline - now
-        if remaining <= .zero {
+        let remaining = deadline.subtracting(now)
+        if !remaining.isPositive {
             cancellation = Cancellation(
                 reason: .deadlineExpired(scope: location),
                 at: now,
@@ -118,7 +118,7 @@ struct CancelScopeStateMachine: Sendable {
             )
             return .cancel
         }
-        if remaining >= longestArmableDuration {
+        if !remaining.isShorter(than: longestArmableDuration) {
             return .none
         }
         return .arm(deadline, generation: generation)

@@ -74,7 +74,7 @@ struct EngineClockAdapter: ScopeClock {
     }
 
     func now() -> Duration {
-        engine.now() - startOffset
+        engine.now().subtracting(startOffset)
     }
 
     func arm(at offset: Duration, tolerance: Duration?, action: @escaping @Sendable (Bool) -> Void) -> TimerRegistration {
@@ -82,7 +82,7 @@ struct EngineClockAdapter: ScopeClock {
     }
 
     func armDeadline(of scope: ScopeCore, at offset: Duration, tolerance: Duration?, token: UInt64) -> TimerRegistration? {
-        engine.arm(scope, atOffset: startOffset + offset, tolerance: tolerance, token: token)
+        engine.arm(scope, atOffset: startOffset.adding(offset), tolerance: tolerance, token: token)
         return nil
     }
 

@@ -111,7 +111,7 @@ extension ScopeCore {
         // Offsets are measured from the scope's start, so the deadline is the timeout itself.
         ScopeCore(
             engineClock: EngineClockAdapter(engine: engine, startOffset: engine.now()),
-            deadline: Duration.zero.deadline(after: timeout),
+            deadline: Duration(attosecondCount: 0).deadline(after: timeout),
             tolerance: tolerance,
             location: location,
             beginsAtStart: true
@@ -124,7 +124,7 @@ extension ScopeCore {
         let start = engine.now()
         return ScopeCore(
             engineClock: EngineClockAdapter(engine: engine, startOffset: start),
-            deadline: deadlineOffset - start,
+            deadline: deadlineOffset.subtracting(start),
             tolerance: tolerance,
             location: location,
             beginsAtStart: true

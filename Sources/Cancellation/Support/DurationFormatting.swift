@@ -28,14 +28,19 @@ extension Duration {
 ///
 /// A deadline further away than this (for example `.seconds(Int64.max)`) means "no deadline": no timer is
 /// armed, nothing overflows, and the operation runs until it finishes.
-let longestArmableDuration: Duration = .seconds(Int64(UInt32.max))
+///
+/// A computed constant rather than a stored global, which would be initialised lazily behind a check on
+/// every read.
+var longestArmableDuration: Duration {
+    Duration(attosecondCount: Int128(UInt32.max) * 1_000_000_000_000_000_000)
+}
 
 extension InstantProtocol where Duration == Swift.Duration {
     /// The deadline `duration` after this instant, without overflow: a zero or negative duration gives this
     /// instant (already expired), and one of ``longestArmableDuration`` or more gives `nil` (no deadline).
     func deadline(after duration: Duration) -> Self? {
-        if duration <= .zero { return self }
-        if duration >= longestArmableDuration { return nil }
+        if !duration.isPositive { return self }
+        if !duration.isShorter(than: longestArmableDuration) { return nil }
         return advanced(by: duration)
     }
 }
@@ -43,8 +48,8 @@ extension InstantProtocol where Duration == Swift.Duration {
 extension Duration {
     /// ``InstantProtocol/deadline(after:)`` for times kept as offsets.
     func deadline(after duration: Duration) -> Duration? {
-        if duration <= .zero { return self }
-        if duration >= longestArmableDuration { return nil }
-        return self + duration
+        if !duration.isPositive { return self }
+        if !duration.isShorter(than: longestArmableDuration) { return nil }
+        return adding(duration)
     }
 }

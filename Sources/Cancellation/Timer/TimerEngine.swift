@@ -30,7 +30,7 @@ final class TimerEngine: TimerOwner {
         /// A timer that must fire by `latest` was armed: returns whether the thread must be woken to plan
         /// an earlier wake-up.
         mutating func lowerScheduledWake(to latest: Duration) -> Bool {
-            if let scheduled = scheduledWake, scheduled <= latest {
+            if let scheduled = scheduledWake, !latest.isShorter(than: scheduled) {
                 return false
             }
             scheduledWake = latest
@@ -109,7 +109,7 @@ final class TimerEngine: TimerOwner {
     /// already. `entry.fire(token:)` runs on the engine's thread at or after `deadlineOffset`, no later
     /// than that plus `tolerance` (plus scheduling delays).
     func arm(_ entry: TimerEntry, atOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64) {
-        let latest = deadlineOffset + Self.slack(tolerance)
+        let latest = deadlineOffset.adding(Self.slack(tolerance))
         let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
             if !state.heap.move(entry, deadline: deadlineOffset, latest: latest) {
                 entry.timerDeadline = deadlineOffset
@@ -129,7 +129,8 @@ final class TimerEngine: TimerOwner {
     }
 
     private static func slack(_ tolerance: Duration?) -> Duration {
-        max(.zero, min(tolerance ?? .zero, longestArmableDuration))
+        guard let tolerance, tolerance.isPositive else { return .zero }
+        return tolerance.isShorter(than: longestArmableDuration) ? tolerance : longestArmableDuration
     }
 
     /// Disarms a timer. Returns `false` when it already fired (its action may be running now).
@@ -165,16 +166,16 @@ final class TimerEngine: TimerOwner {
         while true {
             let now = self.now()
             let wait = state.withTrackedLock { state -> Duration? in
-                while let first = state.heap.first, first.timerLatest <= now {
+                while let first = state.heap.first, !now.isShorter(than: first.timerLatest) {
                     state.heap.remove(first)
                     due.append((first, first.timerToken))
                 }
                 // With nothing pending the thread still plans a wake-up a while ahead, so that arming a
                 // later timer right after the heap drained (the common case: a timeout that never fires
                 // is armed, disarmed, and armed again) does not have to signal it.
-                let wake = state.heap.first?.timerLatest ?? (now + Self.idleHorizon)
+                let wake = state.heap.first?.timerLatest ?? now.adding(Self.idleHorizon)
                 state.scheduledWake = wake
-                return wake - now
+                return wake.subtracting(now)
             }
             for (entry, token) in due {
                 entry.fire(token: token)

@@ -123,7 +123,7 @@ struct TimerHeap {
         var child = start
         while child > 0 {
             let parent = (child - 1) / 2
-            guard entries[child].timerLatest < entries[parent].timerLatest else { return }
+            guard entries[child].timerLatest.isShorter(than: entries[parent].timerLatest) else { return }
             entries.swapAt(child, parent)
             entries[child].heapIndex = child
             entries[parent].heapIndex = parent
@@ -138,10 +138,10 @@ struct TimerHeap {
             guard left < entries.count else { return }
             let right = left + 1
             var smallest = left
-            if right < entries.count && entries[right].timerLatest < entries[left].timerLatest {
+            if right < entries.count && entries[right].timerLatest.isShorter(than: entries[left].timerLatest) {
                 smallest = right
             }
-            guard entries[smallest].timerLatest < entries[parent].timerLatest else { return }
+            guard entries[smallest].timerLatest.isShorter(than: entries[parent].timerLatest) else { return }
             entries.swapAt(smallest, parent)
             entries[smallest].heapIndex = smallest
             entries[parent].heapIndex = parent
