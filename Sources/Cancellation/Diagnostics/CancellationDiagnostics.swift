@@ -19,9 +19,30 @@ public import Logging
 public struct CancellationDiagnostics: Sendable {
     /// How long an operation may keep running after its scope cancelled it before it is reported;
     /// `nil`, zero or a negative duration turns reporting off.
-    public var gracePeriod: Duration?
+    public var gracePeriod: Duration? {
+        get { settings.gracePeriod }
+        set { settings = Settings(gracePeriod: newValue, logger: settings.logger) }
+    }
+
     /// Where reports go.
-    public var logger: Logger
+    public var logger: Logger {
+        get { settings.logger }
+        set { settings = Settings(gracePeriod: settings.gracePeriod, logger: newValue) }
+    }
+
+    /// The configuration, shared between copies: every scope keeps the configuration it was opened under,
+    /// and copying one reference is cheaper than copying a `Logger` (which holds several).
+    private var settings: Settings
+
+    private final class Settings: Sendable {
+        let gracePeriod: Duration?
+        let logger: Logger
+
+        init(gracePeriod: Duration?, logger: Logger) {
+            self.gracePeriod = gracePeriod
+            self.logger = logger
+        }
+    }
 
     /// Creates a configuration.
     ///
@@ -30,8 +51,7 @@ public struct CancellationDiagnostics: Sendable {
     ///     `nil`, zero or a negative duration turns reporting off. Measured on the scope's clock.
     ///   - logger: Where reports go.
     public init(gracePeriod: Duration? = .seconds(5), logger: Logger = Logger(label: "swift-cancellation")) {
-        self.gracePeriod = gracePeriod
-        self.logger = logger
+        settings = Settings(gracePeriod: gracePeriod, logger: logger)
     }
 
     /// The configuration for scopes opened by the current task; by default a five-second grace period and

@@ -324,11 +324,12 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
                 return await group.next()!
             }
         }
-        let callerIsCancelled = Task.isCancelled
         if let ending = finish() {
             await ending.complete()
         }
-        return try outcome(of: result.value, callerIsCancelled: callerIsCancelled)
+        // Whether the caller is cancelled matters only when the operation threw `CancellationError`, so it
+        // is asked then (a caller cancelled by now sees its own cancellation, never a timeout).
+        return try outcome(of: result.value, callerIsCancelled: Task.isCancelled)
     }
 
     /// The body of the scope's child task: the operation, under the scope, on the isolation the child runs
@@ -354,20 +355,20 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         return result!
     }
 
-    /// Classifies how the operation ended.
+    /// Classifies how the operation ended; `callerIsCancelled` is evaluated only for a `CancellationError`.
     ///
     /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
     ///   cancellation while the caller is not cancelled.
     @inlinable
     func outcome<Value>(
         of result: sending Result<Value, any Error>,
-        callerIsCancelled: Bool
+        callerIsCancelled: @autoclosure () -> Bool
     ) throws -> sending Outcome<Value> {
         switch consume result {
         case .success(let value):
             return .completed(value)
         case .failure(let error):
-            if error is CancellationError, !callerIsCancelled, let caught = takeCaughtCancellation() {
+            if error is CancellationError, !callerIsCancelled(), let caught = takeCaughtCancellation() {
                 return .cancelledByScope(caught)
             }
             throw error
