@@ -27,8 +27,26 @@ package enum ThreadSanitizerHooks {
         return (unsafeBitCast(acquire, to: Annotation.self), unsafeBitCast(release, to: Annotation.self))
     }()
 
+    /// Whether the hooks were looked up: 0 not yet, 1 absent, 2 present.
+    ///
+    /// Every lock asks ``isActive``. `hooks` is a lazily initialised global, so reading it costs a call to
+    /// the runtime's once-check; this atomic byte is initialised statically and costs one load.
+    private static let presence = Atomic<UInt8>(0)
+
     /// Whether ThreadSanitizer is present in this process.
-    package static var isActive: Bool { hooks != nil }
+    package static var isActive: Bool {
+        switch presence.load(ordering: .relaxed) {
+        case 1:
+            return false
+        case 2:
+            return true
+        default:
+            // Every thread that gets here computes the same answer, so a racing store is harmless.
+            let active = hooks != nil
+            presence.store(active ? 2 : 1, ordering: .relaxed)
+            return active
+        }
+    }
 
     @inline(__always)
     static func acquire(_ address: UnsafeRawPointer) {
