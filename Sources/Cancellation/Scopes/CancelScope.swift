@@ -304,12 +304,19 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     ) async throws -> sending Outcome<Value> {
         try await withoutActuallyEscaping(operation) { operation in
             let link = begin()
-            let handOver = ScopeHandOver(operation: operation)
+            // Sound: the closure is called exactly once, by the child task below, on the caller's isolation,
+            // while this task is suspended awaiting that child; the child's start and completion order the
+            // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
+            let box = UncheckedSendableBox(value: operation)
+            // The child's result. Sound: only the child writes it, once, and this task reads it only after
+            // the group has waited for the child, which orders the write before the read; the value is
+            // `sending` (disconnected) and the error `Sendable`.
+            nonisolated(unsafe) var result: Result<Value, any Error>?
             // The child task is cancelled with its caller by the task tree; no cancellation handler is
             // needed (when the scope cancels it, it notes whether the caller had done so first).
             //
-            // A discarding group: the child leaves its result in `handOver`, so the group keeps no result
-            // of a generic type (waiting for one, and draining the group, are generic code in the standard
+            // A discarding group: the child leaves its result in `result`, so the group keeps no result of
+            // a generic type (waiting for one, and draining the group, are generic code in the standard
             // library that looks up type metadata on every call).
             await withDiscardingTaskGroup { group in
                 // An immediate child starts on this thread: an operation that does not suspend runs to
@@ -320,16 +327,15 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
                 // without a hop (the caller is suspended inside `addImmediateTask` meanwhile).
                 group.addImmediateTask { [isolation] in
                     _ = isolation
-                    await self.runOperation(link: link, handOver: handOver)
+                    result = await self.runOperation(link: link, operation: box)
                 }
             }
-            let result = handOver.takeResult()
             if let ending = finish() {
                 await ending.complete()
             }
             // Whether the caller is cancelled matters only when the operation threw `CancellationError`, so
             // it is asked then (a caller cancelled by now sees its own cancellation, never a timeout).
-            return try outcome(of: result, callerIsCancelled: Task.isCancelled)
+            return try outcome(of: result.take()!, callerIsCancelled: Task.isCancelled)
         }
     }
 
@@ -338,14 +344,18 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     @inlinable
     nonisolated(nonsending) func runOperation<Value>(
         link: ScopeCore,
-        handOver: ScopeHandOver<Value>
-    ) async {
+        operation box: UncheckedSendableBox<() async throws -> sending Value>
+    ) async -> Result<Value, any Error> {
         // The scope is the innermost link of the child task's chain, and the task is attached so that the
         // scope can cancel it.
         await ScopeChain.storage.withValue(link) {
             link.attachCurrentTask()
             defer { link.detach() }
-            await handOver.run()
+            do {
+                return .success(try await box.value())
+            } catch {
+                return .failure(error)
+            }
         }
     }
 
@@ -579,45 +589,6 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
             "Operation that ignored cancellation finished \(after.humanReadable) after it was cancelled",
             metadata: ["scope": "\(location)", "reason": "\(report.reason)"]
         )
-    }
-}
-
-/// The operation of a scope and, once it has run, its result: what passes between the task that opens a
-/// scope and the child task that runs the scope's operation.
-///
-/// Soundness (`@unchecked Sendable`): the caller creates it and then only waits, suspended, while the child
-/// calls ``run()`` exactly once; the caller calls ``takeResult()`` only after the child has finished, which
-/// the task group's completion orders after everything the child did. The operation is called on the
-/// caller's isolation (the child is isolated to it), and its result is `sending`, disconnected from every
-/// isolation domain.
-@usableFromInline
-final class ScopeHandOver<Value>: @unchecked Sendable {
-    @usableFromInline
-    var operation: (() async throws -> sending Value)?
-    @usableFromInline
-    var result: Result<Value, any Error>?
-
-    @inlinable
-    init(operation: @escaping () async throws -> sending Value) {
-        self.operation = operation
-    }
-
-    /// Runs the operation and keeps its result; called once. The operation is released as soon as it
-    /// returns, so that the caller's `withoutActuallyEscaping` sees it did not escape.
-    @inlinable
-    nonisolated(nonsending) func run() async {
-        let operation = self.operation.take()!
-        do {
-            result = .success(try await operation())
-        } catch {
-            result = .failure(error)
-        }
-    }
-
-    /// The operation's result; called once, after the child task finished.
-    @inlinable
-    func takeResult() -> sending Result<Value, any Error> {
-        result.take()!
     }
 }
 
