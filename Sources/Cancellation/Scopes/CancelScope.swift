@@ -140,11 +140,21 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
 /// the engine's lock, as ``TimerEntry`` explains.
 @usableFromInline
 final class ScopeCore: TimerEntry, @unchecked Sendable {
-    let clock: any ScopeClock
     #if canImport(Glibc)
-    /// `clock` itself when it is an engine clock, so the hot paths call it directly rather than through
-    /// the existential.
+    /// The scope's clock when it is an engine clock, which the hot paths call directly.
     private let engineClock: EngineClockAdapter?
+    /// Any other clock (a test clock, say), boxed so that a scope on an engine clock stores one reference
+    /// less and does not retain its engine twice.
+    private let otherClock: ScopeClockBox?
+
+    /// The scope's clock.
+    var clock: any ScopeClock {
+        if let engineClock { return engineClock }
+        return otherClock!.clock
+    }
+    #else
+    /// The scope's clock.
+    let clock: any ScopeClock
     #endif
     let tolerance: Duration?
     @usableFromInline
@@ -185,31 +195,49 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
     private let operationTask = Mutex(OperationTaskSlot())
 
-    init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
-        self.clock = clock
-        #if canImport(Glibc)
-        self.engineClock = nil
-        #endif
+    #if canImport(Glibc)
+    private init(
+        engineClock: EngineClockAdapter?,
+        otherClock: ScopeClockBox?,
+        deadline: Duration?,
+        tolerance: Duration?,
+        location: ScopeLocation,
+        beginsAtStart: Bool
+    ) {
+        self.engineClock = engineClock
+        self.otherClock = otherClock
         self.beginsAtStart = beginsAtStart
         self.tolerance = tolerance
         self.location = location
         self.diagnostics = CancellationDiagnostics.current
         self.parentLink = ScopeChain.current
         self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
-        super.init(deadline: .zero, latest: .zero)
+        super.init(deadline: .inlinedZero, latest: .inlinedZero)
     }
 
-    #if canImport(Glibc)
-    init(engineClock: EngineClockAdapter, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
-        self.clock = engineClock
-        self.engineClock = engineClock
+    convenience init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
+        self.init(
+            engineClock: nil, otherClock: ScopeClockBox(clock),
+            deadline: deadline, tolerance: tolerance, location: location, beginsAtStart: beginsAtStart
+        )
+    }
+
+    convenience init(engineClock: EngineClockAdapter, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
+        self.init(
+            engineClock: engineClock, otherClock: nil,
+            deadline: deadline, tolerance: tolerance, location: location, beginsAtStart: beginsAtStart
+        )
+    }
+    #else
+    init(clock: any ScopeClock, deadline: Duration?, tolerance: Duration?, location: ScopeLocation, beginsAtStart: Bool = false) {
+        self.clock = clock
         self.beginsAtStart = beginsAtStart
         self.tolerance = tolerance
         self.location = location
         self.diagnostics = CancellationDiagnostics.current
         self.parentLink = ScopeChain.current
         self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
-        super.init(deadline: .zero, latest: .zero)
+        super.init(deadline: .inlinedZero, latest: .inlinedZero)
     }
     #endif
 
@@ -303,7 +331,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         operation: () async throws -> sending Value
     ) async throws -> sending Outcome<Value> {
         try await withoutActuallyEscaping(operation) { operation in
-            let link = begin()
+            begin()
             // Sound: the closure is called exactly once, by the child task below, on the caller's isolation,
             // while this task is suspended awaiting that child; the child's start and completion order the
             // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
@@ -327,7 +355,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
                 // without a hop (the caller is suspended inside `addImmediateTask` meanwhile).
                 group.addImmediateTask { [isolation] in
                     _ = isolation
-                    result = await self.runOperation(link: link, operation: box)
+                    result = await self.runOperation(box)
                 }
             }
             if let ending = finish() {
@@ -343,14 +371,13 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// on (the caller's).
     @inlinable
     nonisolated(nonsending) func runOperation<Value>(
-        link: ScopeCore,
-        operation box: UncheckedSendableBox<() async throws -> sending Value>
+        _ box: UncheckedSendableBox<() async throws -> sending Value>
     ) async -> Result<Value, any Error> {
-        // The scope is the innermost link of the child task's chain, and the task is attached so that the
-        // scope can cancel it.
-        await ScopeChain.storage.withValue(link) {
-            link.attachCurrentTask()
-            defer { link.detach() }
+        // The scope is the innermost link of the child task's chain (a scope is its own link), and the task
+        // is attached so that the scope can cancel it.
+        await ScopeChain.storage.withValue(self) {
+            attachCurrentTask()
+            defer { detach() }
             do {
                 return .success(try await box.value())
             } catch {
@@ -380,10 +407,11 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     }
 
     /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
-    /// Returns the link the scope's child task binds as the innermost scope.
+    /// Returns the link the scope's child task binds as the innermost scope (the scope itself).
     @usableFromInline
+    @discardableResult
     func begin() -> ScopeCore {
-        let now = beginsAtStart ? .zero : self.now()
+        let now = beginsAtStart ? .inlinedZero : self.now()
         performArmingUnderLock { $0.machine.begin(now: now) }
         return self
     }

@@ -51,6 +51,15 @@ struct ClockAdapter<C: Clock>: ScopeClock where C.Duration == Duration {
 }
 
 #if canImport(Glibc)
+/// A scope's clock that has no engine, in a box (see ``ScopeCore``'s `otherClock`).
+final class ScopeClockBox: Sendable {
+    let clock: any ScopeClock
+
+    init(_ clock: any ScopeClock) {
+        self.clock = clock
+    }
+}
+
 /// A scope on the continuous or suspending clock, served by that clock's shared ``TimerEngine``: not
 /// generic, so everything a scope does per call is specialised code.
 struct EngineClockAdapter: ScopeClock {

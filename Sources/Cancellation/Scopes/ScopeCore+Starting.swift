@@ -111,7 +111,7 @@ extension ScopeCore {
         // Offsets are measured from the scope's start, so the deadline is the timeout itself.
         ScopeCore(
             engineClock: EngineClockAdapter(engine: engine, startOffset: engine.now()),
-            deadline: Duration(attosecondCount: 0).deadline(after: timeout),
+            deadline: Duration.inlinedZero.deadline(after: timeout),
             tolerance: tolerance,
             location: location,
             beginsAtStart: true

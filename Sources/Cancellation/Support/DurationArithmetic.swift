@@ -17,6 +17,11 @@ extension Duration {
         self.init(_high: count._high, low: count._low)
     }
 
+    /// `.zero`.
+    static var inlinedZero: Duration {
+        Duration(_high: 0, low: 0)
+    }
+
     /// Whether this duration is shorter than `other` (`self < other`).
     func isShorter(than other: Duration) -> Bool {
         attosecondCount < other.attosecondCount

@@ -129,7 +129,7 @@ final class TimerEngine: TimerOwner {
     }
 
     private static func slack(_ tolerance: Duration?) -> Duration {
-        guard let tolerance, tolerance.isPositive else { return .zero }
+        guard let tolerance, tolerance.isPositive else { return .inlinedZero }
         return tolerance.isShorter(than: longestArmableDuration) ? tolerance : longestArmableDuration
     }
 
