@@ -44,13 +44,15 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
         let adapter = ClockAdapter(clock: clock, start: start)
         self.adapter = adapter
         let offset = deadline.map { adapter.offset(of: $0) }
+        // Every scope is run as soon as it is made, so it begins at the start just read and beginning need
+        // not read the clock again.
         #if canImport(Glibc)
         if let engineClock = EngineClockAdapter.make(clock: clock, start: start) {
-            self.core = ScopeCore(engineClock: engineClock, deadline: offset, tolerance: tolerance, location: location)
+            self.core = ScopeCore(engineClock: engineClock, deadline: offset, tolerance: tolerance, location: location, beginsAtStart: true)
             return
         }
         #endif
-        self.core = ScopeCore(clock: adapter, deadline: offset, tolerance: tolerance, location: location)
+        self.core = ScopeCore(clock: adapter, deadline: offset, tolerance: tolerance, location: location, beginsAtStart: true)
     }
 
     @usableFromInline
