@@ -33,8 +33,17 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     /// The scope's machinery, which does not depend on the clock's type.
     @usableFromInline
     let core: ScopeCore
-    /// The clock and the scope's start on it, for converting instants to offsets.
-    private let adapter: ClockAdapter<C>
+    /// The clock and the scope's start on it (a ``ClockAdapter``), for converting instants to offsets.
+    ///
+    /// Kept as an existential so that this generic class stores nothing of a generic type: its deinit is
+    /// not specialised, and destroying a `ClockAdapter<C>` field looked up that type's metadata on every
+    /// scope. An existential carries its own.
+    private let storedAdapter: any ScopeClock
+
+    /// `storedAdapter` as what it always is.
+    private var adapter: ClockAdapter<C> {
+        storedAdapter as! ClockAdapter<C>
+    }
 
     @usableFromInline
     @_specialize(exported: true, where C == ContinuousClock)
@@ -42,7 +51,7 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     init(clock: C, start: C.Instant? = nil, deadline: C.Instant?, tolerance: Duration?, location: ScopeLocation) {
         let start = start ?? clock.now
         let adapter = ClockAdapter(clock: clock, start: start)
-        self.adapter = adapter
+        self.storedAdapter = adapter
         let offset = deadline.map { adapter.offset(of: $0) }
         // Every scope is run as soon as it is made, so it begins at the start just read and beginning need
         // not read the clock again.

@@ -69,14 +69,14 @@ struct EngineClockAdapter: ScopeClock {
 
     /// The adapter for a scope on `clock` that started at `start`, if that clock has an engine.
     static func make<C: Clock>(clock: C, start: C.Instant) -> EngineClockAdapter? where C.Duration == Duration {
-        if C.self == ContinuousClock.self, let start = start as? ContinuousClock.Instant,
-            case .continuous(let reference) = TimerEngine.continuous.reference
-        {
+        if C.self == ContinuousClock.self, case .continuous(let reference) = TimerEngine.continuous.reference {
+            // Sound: `C` is `ContinuousClock`, so `C.Instant` is `ContinuousClock.Instant`.
+            let start = unsafeBitCast(start, to: ContinuousClock.Instant.self)
             return EngineClockAdapter(engine: .continuous, startOffset: reference.duration(to: start))
         }
-        if C.self == SuspendingClock.self, let start = start as? SuspendingClock.Instant,
-            case .suspending(let reference) = TimerEngine.suspending.reference
-        {
+        if C.self == SuspendingClock.self, case .suspending(let reference) = TimerEngine.suspending.reference {
+            // Sound: `C` is `SuspendingClock`, so `C.Instant` is `SuspendingClock.Instant`.
+            let start = unsafeBitCast(start, to: SuspendingClock.Instant.self)
             return EngineClockAdapter(engine: .suspending, startOffset: reference.duration(to: start))
         }
         return nil
