@@ -62,6 +62,7 @@ struct TimerEngineTests {
             #expect(a.adding(b) == a + b)
             #expect(a.subtracting(b) == a - b)
         }
+        #expect(Duration.inlinedZero == .zero)
         #expect(longestArmableDuration == .seconds(Int64(UInt32.max)))
     }
 
