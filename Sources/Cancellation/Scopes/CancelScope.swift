@@ -418,13 +418,11 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     }
 
     /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
-    /// Returns the link the scope's child task binds as the innermost scope (the scope itself).
+    /// The scope's child task then binds the scope itself as its innermost link.
     @usableFromInline
-    @discardableResult
-    func begin() -> ScopeCore {
+    func begin() {
         let now = beginsAtStart ? .inlinedZero : self.now()
         performArmingUnderLock { $0.machine.begin(now: now) }
-        return self
     }
 
     /// Records the current task (the scope's child) so the scope can cancel it.
@@ -453,22 +451,14 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         switch action {
         case .none:
             break
-        case .arm(let deadline, let generation):
-            armDeadlineTimer(at: deadline, generation: generation)
+        case .arm:
+            // Every transition that decides to arm a deadline arms it under the same lock
+            // (`performArmingUnderLock`, `reschedule`), so an arming never reaches this point.
+            preconditionFailure("a scope's deadline is armed under the lock of the transition that decides it")
         case .cancel:
             cancelOperationTask()
             armGraceTimer()
         }
-    }
-
-    /// Arms the timer for the deadline of `generation`, unless the scope has moved on since that was
-    /// decided (finished, or a newer deadline set).
-    private func armDeadlineTimer(at deadline: Duration, generation: UInt64) {
-        let stale = storage.withTrackedLock { storage -> TimerRegistration? in
-            guard storage.machine.phase == .running, storage.machine.generation == generation else { return nil }
-            return armDeadline(&storage, at: deadline, generation: generation)
-        }
-        stale?.cancel()
     }
 
     /// Arms the deadline timer, under the scope's lock: on an engine clock the scope's own entry is

@@ -176,7 +176,7 @@ extension ScopeCore {
         onLateOutcome: @escaping @Sendable (Result<Value, any Error>) -> Void,
         operation: sending @escaping @isolated(any) () async throws -> Value
     ) async throws -> Value {
-        let link = begin()
+        begin()
         let rendezvous = AbandonableRendezvous<Value>()
         let timers = AbandonTimers()
         let grace = max(.zero, gracePeriod)
@@ -184,7 +184,7 @@ extension ScopeCore {
         // An unstructured task, so it can be left behind; it inherits task-local values and priority, but
         // not the caller's cancellation, which the handler below forwards.
         let task = Task { [self] in
-            let result: Result<Value, any Error> = await ScopeChain.storage.withValue(link) {
+            let result: Result<Value, any Error> = await ScopeChain.storage.withValue(self) {
                 withUnsafeCurrentTask { task in
                     if let task { self.attach(task) }
                 }
