@@ -1,5 +1,4 @@
 import Cancellation
-import Synchronization
 
 /// A clock whose time moves only when a test says so, for deterministic tests of timeout code.
 ///
@@ -97,14 +96,14 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// Creates a clock at time zero.
     public init() {}
 
     /// The current time.
     public var now: Instant {
-        state.withTrackedLock { $0.now }
+        state.withLock { $0.now }
     }
 
     /// Zero: the clock can represent any duration.
@@ -112,17 +111,17 @@ public final class ManualClock: Clock, Sendable {
 
     /// The number of sleeps pending now.
     public var pendingSleepers: Int {
-        state.withTrackedLock { $0.sleepers.count }
+        state.withLock { $0.sleepers.count }
     }
 
     /// The deadlines of the sleeps pending now, earliest first.
     public var pendingDeadlines: [Instant] {
-        state.withTrackedLock { $0.sleepers.values.map(\.deadline).sorted() }
+        state.withLock { $0.sleepers.values.map(\.deadline).sorted() }
     }
 
     /// The number of sleeps ever started on this clock, including those that returned at once.
     public var totalSleeps: Int {
-        state.withTrackedLock { $0.totalSleeps }
+        state.withLock { $0.totalSleeps }
     }
 
     /// Suspends until `deadline`, as the clock's time advances.
@@ -134,7 +133,7 @@ public final class ManualClock: Clock, Sendable {
     ///   - tolerance: Ignored: a manual clock wakes sleepers exactly.
     /// - Throws: `CancellationError` when the calling task is cancelled, before or during the sleep.
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        let id = state.withTrackedLock { state -> UInt64 in
+        let id = state.withLock { state -> UInt64 in
             state.totalSleeps += 1
             defer { state.nextID += 1 }
             return state.nextID
@@ -142,7 +141,7 @@ public final class ManualClock: Clock, Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 enum Registration { case asleep([CheckedContinuation<Void, Never>]), due, cancelled }
-                let registration = state.withTrackedLock { state -> Registration in
+                let registration = state.withLock { state -> Registration in
                     if state.cancelledBeforeRegistration.remove(id) != nil {
                         return .cancelled
                     }
@@ -162,7 +161,7 @@ public final class ManualClock: Clock, Sendable {
                 }
             }
         } onCancel: {
-            let continuation = state.withTrackedLock { state -> CheckedContinuation<Void, any Error>? in
+            let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
                 if let sleeper = state.sleepers.removeValue(forKey: id) {
                     return sleeper.continuation
                 }
@@ -173,14 +172,14 @@ public final class ManualClock: Clock, Sendable {
         }
         // A sleep that completed normally never registered as cancelled; drop a stale mark if the
         // cancellation raced with an immediate return.
-        state.withTrackedLock { _ = $0.cancelledBeforeRegistration.remove(id) }
+        state.withLock { _ = $0.cancelledBeforeRegistration.remove(id) }
     }
 
     /// Moves time forward by `duration` and wakes every sleeper whose deadline is reached.
     ///
     /// - Parameter duration: How far to move; zero or negative durations only wake sleepers already due.
     public func advance(by duration: Duration) {
-        let target = state.withTrackedLock { $0.now.advanced(by: max(.zero, duration)) }
+        let target = state.withLock { $0.now.advanced(by: max(.zero, duration)) }
         advance(to: target)
     }
 
@@ -189,7 +188,7 @@ public final class ManualClock: Clock, Sendable {
     ///
     /// - Parameter instant: The new time; an instant in the past leaves the time as it is.
     public func advance(to instant: Instant) {
-        let due = state.withTrackedLock { state -> [Sleeper] in
+        let due = state.withLock { state -> [Sleeper] in
             if instant > state.now {
                 state.now = instant
             }
@@ -230,7 +229,7 @@ public final class ManualClock: Clock, Sendable {
     /// - Parameter condition: A test of the pending deadlines, in no particular order.
     public func waitForPendingDeadlines(where condition: @escaping @Sendable ([Instant]) -> Bool) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withTrackedLock { state -> Bool in
+            let ready = state.withLock { state -> Bool in
                 if condition(state.sleepers.values.map(\.deadline)) {
                     return true
                 }

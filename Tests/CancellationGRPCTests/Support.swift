@@ -3,7 +3,6 @@ import Cancellation
 import CancellationGRPC
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import Synchronization
 import Testing
 
 // MARK: - A hand-written service: UTF-8 strings, no protoc
@@ -144,10 +143,10 @@ func rpcErrorCode(of body: () async throws -> some Any) async -> RPCError.Code? 
 
 /// A value shared between the test and the handlers it starts.
 final class Shared<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
+    private let storage: LockedValue<Value>
 
     init(_ value: Value) {
-        storage = Mutex(value)
+        storage = LockedValue(value)
     }
 
     var value: Value {
@@ -218,7 +217,7 @@ struct RequestCounter: ServerInterceptor {
 /// A gate that a handler waits at, ignoring cancellation, until the test opens it: a server that never
 /// answers.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = LockedValue<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { continuation in

@@ -4,7 +4,6 @@ import Cancellation
 import Hummingbird
 import Logging
 import NIOCore
-import Synchronization
 
 /// Counts work that starts and finishes, and lets a test await a number of finishes without sleeping.
 final class Gauge: Sendable {
@@ -21,7 +20,7 @@ final class Gauge: Sendable {
         var waiters: [Waiter] = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// How many started.
     var started: Int { state.withLock { $0.started } }
@@ -71,7 +70,7 @@ final class Gauge: Sendable {
 
 /// A thread-safe list of values recorded by servers.
 final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
+    private let values = LockedValue<[Value]>([])
 
     func append(_ value: Value) {
         values.withLock { $0.append(value) }

@@ -1,6 +1,5 @@
 @testable import Cancellation
 import CancellationTesting
-import Synchronization
 import Testing
 
 @Suite("AsyncBarrier")
@@ -98,11 +97,11 @@ struct PrimitivesBarrierTests {
 
     /// Arrival indices returned by the stress test's waits.
     final class Indices: Sendable {
-        private let state = Mutex<(indices: [Int], failures: Int)>(([], 0))
+        private let state = LockedValue<(indices: [Int], failures: Int)>(([], 0))
 
-        func returned(_ index: Int) { state.withTrackedLock { $0.indices.append(index) } }
-        func failed() { state.withTrackedLock { $0.failures += 1 } }
-        var summary: (indices: [Int], failures: Int) { state.withTrackedLock { $0 } }
+        func returned(_ index: Int) { state.withLock { $0.indices.append(index) } }
+        func failed() { state.withLock { $0.failures += 1 } }
+        var summary: (indices: [Int], failures: Int) { state.withLock { $0 } }
     }
 
     @Test("stress: with random cancellations and timeouts, every trip releases exactly `parties` tasks with distinct indices", .timeLimit(.minutes(5)), arguments: [UInt64(61), 62])

@@ -1,6 +1,5 @@
 @testable import Cancellation
 import CancellationTesting
-import Synchronization
 import Testing
 
 @Suite("AsyncCondition")
@@ -237,13 +236,13 @@ struct PrimitivesConditionTests {
 
     /// Outcomes of the stress test's waits and notifications.
     final class Outcomes: Sendable {
-        private let state = Mutex<(notified: Int, returned: Int, cancelled: Int, finished: Int)>((0, 0, 0, 0))
+        private let state = LockedValue<(notified: Int, returned: Int, cancelled: Int, finished: Int)>((0, 0, 0, 0))
 
-        func notified(_ count: Int) { state.withTrackedLock { $0.notified += count } }
-        func returned() { state.withTrackedLock { $0.returned += 1 } }
-        func cancelled() { state.withTrackedLock { $0.cancelled += 1 } }
-        func finished() { state.withTrackedLock { $0.finished += 1 } }
-        var summary: (notified: Int, returned: Int, cancelled: Int, finished: Int) { state.withTrackedLock { $0 } }
+        func notified(_ count: Int) { state.withLock { $0.notified += count } }
+        func returned() { state.withLock { $0.returned += 1 } }
+        func cancelled() { state.withLock { $0.cancelled += 1 } }
+        func finished() { state.withLock { $0.finished += 1 } }
+        var summary: (notified: Int, returned: Int, cancelled: Int, finished: Int) { state.withLock { $0 } }
     }
 
     @Test("stress: with random cancellations and timeouts, every notification wakes exactly one waiter that returns normally", .timeLimit(.minutes(5)), arguments: [UInt64(51), 52])

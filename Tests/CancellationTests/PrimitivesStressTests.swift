@@ -1,5 +1,4 @@
 import Cancellation
-import Synchronization
 import Testing
 
 /// Many tasks hammering each primitive with random timeouts and random cancellations, checked against the
@@ -17,10 +16,10 @@ struct PrimitivesStressTests {
             var violations: [String] = []
         }
 
-        private let state = Mutex(State())
+        private let state = LockedValue(State())
 
         func enter(limit: Int) {
-            state.withTrackedLock { state in
+            state.withLock { state in
                 state.inside += 1
                 state.maximumInside = max(state.maximumInside, state.inside)
                 if state.inside > limit { state.violations.append("\(state.inside) inside, limit \(limit)") }
@@ -28,22 +27,22 @@ struct PrimitivesStressTests {
         }
 
         func leave() {
-            state.withTrackedLock { state in
+            state.withLock { state in
                 state.inside -= 1
                 state.completed += 1
             }
         }
 
         func cancelled() {
-            state.withTrackedLock { $0.cancelled += 1 }
+            state.withLock { $0.cancelled += 1 }
         }
 
         func violation(_ description: String) {
-            state.withTrackedLock { $0.violations.append(description) }
+            state.withLock { $0.violations.append(description) }
         }
 
         var summary: (inside: Int, maximumInside: Int, completed: Int, cancelled: Int, violations: [String]) {
-            state.withTrackedLock { ($0.inside, $0.maximumInside, $0.completed, $0.cancelled, $0.violations) }
+            state.withLock { ($0.inside, $0.maximumInside, $0.completed, $0.cancelled, $0.violations) }
         }
     }
 
@@ -184,11 +183,11 @@ struct PrimitivesStressTests {
 
     /// Items sent and received, to check that none is lost or duplicated.
     final class Ledger: Sendable {
-        private let state = Mutex<(sent: [Int], received: [Int])>(([], []))
+        private let state = LockedValue<(sent: [Int], received: [Int])>(([], []))
 
-        func sent(_ item: Int) { state.withTrackedLock { $0.sent.append(item) } }
-        func received(_ item: Int) { state.withTrackedLock { $0.received.append(item) } }
-        var contents: (sent: [Int], received: [Int]) { state.withTrackedLock { $0 } }
+        func sent(_ item: Int) { state.withLock { $0.sent.append(item) } }
+        func received(_ item: Int) { state.withLock { $0.received.append(item) } }
+        var contents: (sent: [Int], received: [Int]) { state.withLock { $0 } }
     }
 
     @Test("AsyncQueue: every successfully sent item is received exactly once; cancelled sends enqueue nothing", arguments: [

@@ -1,16 +1,15 @@
 import Cancellation
-import Synchronization
 import Testing
 
 /// Counts operations that have ended, to check that nothing a race or gather started is still running.
 final class EndCounter: Sendable {
-    private let count = Atomic<Int>(0)
+    private let count = LockedValue<Int>(0)
 
     func ended() {
-        count.add(1, ordering: .relaxed)
+        count.withLock { $0 += 1 }
     }
 
-    var value: Int { count.load(ordering: .relaxed) }
+    var value: Int { count.withLock { $0 } }
 }
 
 /// Races between real timers and real work, repeated: the outcome of each round varies, the invariants

@@ -1,6 +1,5 @@
 import Cancellation
 import CancellationTesting
-import Synchronization
 import Testing
 
 /// Thousands of random nested scopes with random deadlines, explicit cancels and caller cancels, checked
@@ -88,7 +87,7 @@ indirect enum StressPlan: Sendable {
     case leaf(Leaf)
     case scope(id: Int, kind: Kind, timeout: Int64, cancelAt: Int64?, body: [StressPlan])
 
-    private static let ids = Atomic<Int>(0)
+    private static let ids = LockedValue<Int>(0)
 
     static func random(depth: Int, using generator: inout SplitMix64) -> StressPlan {
         if depth >= 4 || (depth > 0 && Int.random(in: 0..<4, using: &generator) == 0) {
@@ -105,7 +104,7 @@ indirect enum StressPlan: Sendable {
         let timeout = Int64.random(in: -2...60, using: &generator)
         let cancelAt: Int64? = Int.random(in: 0..<5, using: &generator) == 0 ? Int64.random(in: 1...60, using: &generator) : nil
         let children = (0..<Int.random(in: 1...2, using: &generator)).map { _ in random(depth: depth + 1, using: &generator) }
-        return .scope(id: ids.add(1, ordering: .relaxed).newValue, kind: kind, timeout: timeout, cancelAt: cancelAt, body: children)
+        return .scope(id: ids.withLock { $0 += 1; return $0 }, kind: kind, timeout: timeout, cancelAt: cancelAt, body: children)
     }
 
     var scopeCount: Int {
@@ -118,8 +117,8 @@ indirect enum StressPlan: Sendable {
 
 final class StressHarness: Sendable {
     let clock = ManualClock()
-    private let state = Mutex(State())
-    private let live = Atomic<Int>(0)
+    private let state = LockedValue(State())
+    private let live = LockedValue<Int>(0)
 
     private struct State {
         var violations: [String] = []
@@ -130,22 +129,22 @@ final class StressHarness: Sendable {
     }
 
     /// How many scopes ended each way, to show every path was exercised.
-    var outcomes: [String: Int] { state.withTrackedLock { $0.outcomes } }
+    var outcomes: [String: Int] { state.withLock { $0.outcomes } }
 
     private func count(_ outcome: String) {
-        state.withTrackedLock { $0.outcomes[outcome, default: 0] += 1 }
+        state.withLock { $0.outcomes[outcome, default: 0] += 1 }
     }
 
-    var violations: [String] { state.withTrackedLock { $0.violations } }
-    var liveOperations: Int { live.load(ordering: .relaxed) }
-    var scopesRun: Int { state.withTrackedLock { $0.scopesRun } }
+    var violations: [String] { state.withLock { $0.violations } }
+    var liveOperations: Int { live.withLock { $0 } }
+    var scopesRun: Int { state.withLock { $0.scopesRun } }
 
     func violation(_ text: String) {
-        state.withTrackedLock { $0.violations.append(text) }
+        state.withLock { $0.violations.append(text) }
     }
 
     func cancelScopesDue(at second: Int64) {
-        let due = state.withTrackedLock { state -> [CancelScope<ManualClock>] in
+        let due = state.withLock { state -> [CancelScope<ManualClock>] in
             let due = state.pendingCancels.filter { $0.at <= second }.compactMap { state.scopes[$0.id] }
             state.pendingCancels.removeAll { $0.at <= second }
             return due
@@ -154,7 +153,7 @@ final class StressHarness: Sendable {
     }
 
     private func register(_ id: Int, _ scope: CancelScope<ManualClock>, cancelAt: Int64?) {
-        state.withTrackedLock { state in
+        state.withLock { state in
             state.scopes[id] = scope
             state.scopesRun += 1
             if let cancelAt { state.pendingCancels.append((cancelAt, id)) }
@@ -162,7 +161,7 @@ final class StressHarness: Sendable {
     }
 
     private func scope(_ id: Int) -> CancelScope<ManualClock>? {
-        state.withTrackedLock { $0.scopes[id] }
+        state.withLock { $0.scopes[id] }
     }
 
     private static func id(of location: ScopeLocation) -> Int? {
@@ -191,17 +190,17 @@ final class StressHarness: Sendable {
         id: Int, kind: StressPlan.Kind, timeout: Int64, cancelAt: Int64?, body: [StressPlan], ancestors: [Int]
     ) async throws -> Int {
         let fileID = "stress/\(id)"
-        let ended = Atomic<Bool>(false)
-        let returned = Atomic<Int>(-1)
+        let ended = LockedValue<Bool>(false)
+        let returned = LockedValue<Int>(-1)
         func operation(_ scope: CancelScope<ManualClock>?, inner: [Int]) async throws -> Int {
-            live.add(1, ordering: .relaxed)
+            live.withLock { $0 += 1 }
             defer {
-                live.subtract(1, ordering: .relaxed)
-                ended.store(true, ordering: .sequentiallyConsistent)
+                live.withLock { $0 -= 1 }
+                ended.withLock { $0 = true }
             }
             if let scope { register(id, scope, cancelAt: cancelAt) }
             let value = try await runBody(body, ancestors: inner)
-            returned.store(value, ordering: .sequentiallyConsistent)
+            returned.withLock { $0 = value }
             return value
         }
         let duration = Duration.seconds(timeout)
@@ -238,7 +237,7 @@ final class StressHarness: Sendable {
             }
             check(ended: ended, id: id)
             count("value")
-            if value != returned.load(ordering: .sequentiallyConsistent) {
+            if value != returned.withLock({ $0 }) {
                 violation("scope \(id) lost its operation's value")
             }
             return value
@@ -277,8 +276,8 @@ final class StressHarness: Sendable {
         }
     }
 
-    private func check(ended: borrowing Atomic<Bool>, id: Int) {
-        if !ended.load(ordering: .sequentiallyConsistent) {
+    private func check(ended: LockedValue<Bool>, id: Int) {
+        if !ended.withLock({ $0 }) {
             violation("scope \(id) returned while its operation was still running")
         }
     }

@@ -1,7 +1,6 @@
 import Cancellation
 import CancellationTesting
 import Logging
-import Synchronization
 
 /// An error of the operation's own.
 struct OperationError: Error, Equatable {
@@ -15,13 +14,13 @@ final class Counter {
 
 /// Records what a task-local chain looked like at some point, for later assertions.
 final class Recorder<Value: Sendable>: Sendable {
-    private let values = Mutex<[Value]>([])
+    private let values = LockedValue<[Value]>([])
 
     func record(_ value: Value) {
-        values.withTrackedLock { $0.append(value) }
+        values.withLock { $0.append(value) }
     }
 
-    var all: [Value] { values.withTrackedLock { $0 } }
+    var all: [Value] { values.withLock { $0 } }
 }
 
 /// A log handler that keeps messages and lets a test wait for the n-th one without sleeping.
@@ -37,7 +36,7 @@ final class CapturingLogHandler: LogHandler, Sendable {
         var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     var logLevel: Logger.Level {
         get { .trace }
@@ -60,7 +59,7 @@ final class CapturingLogHandler: LogHandler, Sendable {
             message: event.message.description,
             metadata: (event.metadata ?? [:]).mapValues { $0.description }
         )
-        let ready = state.withTrackedLock { state -> [CheckedContinuation<Void, Never>] in
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.entries.append(entry)
             let count = state.entries.count
             var ready: [CheckedContinuation<Void, Never>] = []
@@ -76,12 +75,12 @@ final class CapturingLogHandler: LogHandler, Sendable {
         for continuation in ready { continuation.resume() }
     }
 
-    var entries: [Entry] { state.withTrackedLock { $0.entries } }
+    var entries: [Entry] { state.withLock { $0.entries } }
 
     /// Suspends until at least `count` entries were logged.
     func waitForEntries(_ count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withTrackedLock { state -> Bool in
+            let ready = state.withLock { state -> Bool in
                 if state.entries.count >= count { return true }
                 state.waiters.append((count, continuation))
                 return false

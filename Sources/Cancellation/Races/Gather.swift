@@ -1,4 +1,3 @@
-import Synchronization
 
 // MARK: - GatherOutcome
 
@@ -223,14 +222,14 @@ private func boxing<Value>(
 /// Whether the task that called `gather` was cancelled, recorded as it happens so an operation ending by
 /// cancellation can tell the caller's cancellation from the deadline's.
 private final class CallerCancellation: Sendable {
-    private let flag = Atomic<Bool>(false)
+    private let flag = LockedValue(false)
 
     func record() {
-        flag.store(true, ordering: .releasing)
+        flag.withLock { $0 = true }
     }
 
     var happened: Bool {
-        flag.load(ordering: .acquiring)
+        flag.withLock { $0 }
     }
 }
 

@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 
 /// A handle on a running cancel scope: its deadline can be read and moved, and it can be cancelled with a
 /// reason from any task or thread.
@@ -201,10 +200,10 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         }
     }
 
-    private let storage: Mutex<Storage>
+    private let storage: LockedValue<Storage>
     /// The task running the scope's operation while it runs. Kept apart from `storage` because
     /// cancelling a task runs its cancellation handlers synchronously, and those may read the scope.
-    private let operationTask = Mutex(OperationTaskSlot())
+    private let operationTask = LockedValue(OperationTaskSlot())
 
     #if canImport(Glibc)
     private init(
@@ -222,7 +221,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         self.location = location
         self.diagnostics = CancellationDiagnostics.current
         self.parentLink = ScopeChain.current
-        self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
+        self.storage = LockedValue(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
         super.init(deadline: .inlinedZero, latest: .inlinedZero)
     }
 
@@ -247,7 +246,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         self.location = location
         self.diagnostics = CancellationDiagnostics.current
         self.parentLink = ScopeChain.current
-        self.storage = Mutex(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
+        self.storage = LockedValue(Storage(machine: CancelScopeStateMachine(deadline: deadline, location: location)))
         super.init(deadline: .inlinedZero, latest: .inlinedZero)
     }
     #endif
@@ -272,7 +271,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     }
 
     var deadline: Duration? {
-        storage.withTrackedLock { $0.machine.deadline }
+        storage.withLock { $0.machine.deadline }
     }
 
     func reschedule(to deadline: Duration?) {
@@ -281,7 +280,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
     /// Moves the deadline, with `now` read from the scope's clock by the caller.
     func reschedule(to deadline: Duration?, now: Duration) {
-        let (action, previousTimer) = storage.withTrackedLock { storage in
+        let (action, previousTimer) = storage.withLock { storage in
             let action = storage.machine.setDeadline(deadline, now: now)
             if case .arm(let newDeadline, let generation) = action {
                 // On an engine clock this is one heap update — the scope's entry moves in place.
@@ -297,22 +296,22 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
     func cancel(reason: String) {
         let now = self.now()
-        let mustCancel = storage.withTrackedLock { $0.machine.cancel(reason: reason, now: now) }
+        let mustCancel = storage.withLock { $0.machine.cancel(reason: reason, now: now) }
         if mustCancel {
             perform(.cancel)
         }
     }
 
     var isCancelled: Bool {
-        storage.withTrackedLock { $0.machine.cancellation != nil }
+        storage.withLock { $0.machine.cancellation != nil }
     }
 
     var didCatchCancellation: Bool {
-        storage.withTrackedLock { $0.machine.caughtCancellation }
+        storage.withLock { $0.machine.caughtCancellation }
     }
 
     var reason: CancellationReason? {
-        storage.withTrackedLock { $0.machine.cancellation?.reason }
+        storage.withLock { $0.machine.cancellation?.reason }
     }
 
     var remaining: Duration? {
@@ -439,7 +438,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// throws for it.
     @usableFromInline
     func takeCaughtCancellation() -> (any Error)? {
-        let cancellation = storage.withTrackedLock { storage -> CancelScopeStateMachine.Cancellation? in
+        let cancellation = storage.withLock { storage -> CancelScopeStateMachine.Cancellation? in
             guard let cancellation = storage.machine.cancellation else { return nil }
             storage.machine.markCaught()
             return cancellation
@@ -497,7 +496,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// Runs a transition of the state machine under the scope's lock and performs its action; arming a
     /// deadline is done under the same lock, so the common start of a scope takes the lock once.
     private func performArmingUnderLock(_ transition: (inout Storage) -> CancelScopeStateMachine.DeadlineAction) {
-        let (action, replaced) = storage.withTrackedLock { storage -> (CancelScopeStateMachine.DeadlineAction, TimerRegistration?) in
+        let (action, replaced) = storage.withLock { storage -> (CancelScopeStateMachine.DeadlineAction, TimerRegistration?) in
             let action = transition(&storage)
             if case .arm(let deadline, let generation) = action {
                 return (.none, armDeadline(&storage, at: deadline, generation: generation))
@@ -513,7 +512,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         guard let gracePeriod = diagnostics.gracePeriod, gracePeriod > .zero, gracePeriod < longestArmableDuration else {
             return
         }
-        storage.withTrackedLock { storage in
+        storage.withLock { storage in
             guard storage.machine.phase == .running, let cancelledAt = storage.machine.cancellation?.at else { return }
             storage.otherTimers.append(clock.arm(at: cancelledAt + gracePeriod, tolerance: tolerance) { [self] fired in
                 if fired { reportIfUncooperative() }
@@ -522,7 +521,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     }
 
     private func reportIfUncooperative() {
-        guard let cancellation = storage.withTrackedLock({ $0.machine.uncooperativeCheck() }) else { return }
+        guard let cancellation = storage.withLock({ $0.machine.uncooperativeCheck() }) else { return }
         let ignoredFor = clock.now() - cancellation.at
         diagnostics.logger.warning(
             "Operation has ignored cancellation for \(ignoredFor.humanReadable); its callers are still waiting",
@@ -537,7 +536,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// The operation's task starts: the scope can cancel it from now on, and it starts cancelled if the
     /// scope was cancelled before it.
     func attach(_ task: UnsafeCurrentTask) {
-        let startsCancelled = operationTask.withTrackedLock { slot in
+        let startsCancelled = operationTask.withLock { slot in
             slot.task = OperationTaskReference(task: task)
             return slot.cancelRequested
         }
@@ -550,14 +549,14 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
     @usableFromInline
     func detach() {
-        operationTask.withTrackedLock { $0.task = nil }
+        operationTask.withLock { $0.task = nil }
     }
 
     /// Cancels the operation's task for the scope's own cancellation, or has it start cancelled.
     private func cancelOperationTask() {
         // The reference is only present between `attach` and `detach`, which the operation's task does
         // itself under this lock, so the task is alive while we cancel it.
-        let wasCancelled = operationTask.withTrackedLock { slot -> Bool in
+        let wasCancelled = operationTask.withLock { slot -> Bool in
             guard let reference = slot.task else {
                 slot.cancelRequested = true
                 return false
@@ -575,7 +574,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
 
     /// Records that the caller's cancellation reached the operation before the scope's own.
     private func noteCallerCancelledFirst() {
-        storage.withTrackedLock { $0.machine.noteCallerCancelledFirst() }
+        storage.withLock { $0.machine.noteCallerCancelledFirst() }
     }
 
     /// Ends the scope: no timer may act on it any more, and every timer it armed has finished when this
@@ -586,7 +585,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// report, continue in ``ScopeEnding/complete()``.
     @usableFromInline
     func finish() -> ScopeEnding? {
-        let leftovers = storage.withTrackedLock { storage -> (deadline: TimerRegistration?, others: [TimerRegistration], report: CancelScopeStateMachine.Cancellation?)? in
+        let leftovers = storage.withLock { storage -> (deadline: TimerRegistration?, others: [TimerRegistration], report: CancelScopeStateMachine.Cancellation?)? in
             storage.machine.finish()
             takeEntryOutOfEngine(&storage)
             let report = storage.machine.reportedUncooperative ? storage.machine.cancellation : nil
@@ -659,7 +658,7 @@ extension ScopeCore: ScopeLink {
 extension ScopeCore: ScopeRecord {
     @usableFromInline
     var ownCancellation: (reason: CancellationReason, callerCancelledFirst: Bool)? {
-        storage.withTrackedLock { storage in
+        storage.withLock { storage in
             storage.machine.cancellation.map { ($0.reason, $0.callerCancelledFirst) }
         }
     }

@@ -30,9 +30,9 @@ extension Duration {
 /// armed, nothing overflows, and the operation runs until it finishes.
 ///
 /// A computed constant rather than a stored global, which would be initialised lazily behind a check on
-/// every read.
+/// every read: `UInt32.max` seconds, written as the two halves of its attosecond count.
 var longestArmableDuration: Duration {
-    Duration(attosecondCount: Int128(UInt32.max) * 1_000_000_000_000_000_000)
+    Duration(_high: 232_830_643, low: 11_061_765_702_005_030_912)
 }
 
 extension InstantProtocol where Duration == Swift.Duration {

@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 
 /// Runs an operation that may ignore cancellation with a time limit, and stops waiting for it once it has
 /// ignored its cancellation for `gracePeriod`.
@@ -100,12 +99,12 @@ final class AbandonableRendezvous<Value: Sendable>: Sendable {
         case delivered
     }
 
-    private let state = Mutex<State>(.pending(nil))
+    private let state = LockedValue<State>(.pending(nil))
 
     /// Waits for completion or abandonment.
     func wait() async -> Outcome {
         await withCheckedContinuation { continuation in
-            let decided = state.withTrackedLock { state -> Outcome? in
+            let decided = state.withLock { state -> Outcome? in
                 switch state {
                 case .pending:
                     state = .pending(continuation)
@@ -134,7 +133,7 @@ final class AbandonableRendezvous<Value: Sendable>: Sendable {
     }
 
     private func decide(_ outcome: Outcome) -> Bool {
-        let (accepted, waiter) = state.withTrackedLock { state -> (Bool, CheckedContinuation<Outcome, Never>?) in
+        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Outcome, Never>?) in
             switch state {
             case .pending(let continuation):
                 if let continuation {
@@ -154,14 +153,14 @@ final class AbandonableRendezvous<Value: Sendable>: Sendable {
 
 /// The timers that end the wait for an abandonable operation.
 private final class AbandonTimers: Sendable {
-    private let timers = Mutex<[TimerRegistration]>([])
+    private let timers = LockedValue<[TimerRegistration]>([])
 
     func add(_ timer: TimerRegistration) {
-        timers.withTrackedLock { $0.append(timer) }
+        timers.withLock { $0.append(timer) }
     }
 
     func stopAll() async {
-        let all = timers.withTrackedLock { timers in
+        let all = timers.withLock { timers in
             defer { timers.removeAll() }
             return timers
         }

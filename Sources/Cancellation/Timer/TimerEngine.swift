@@ -1,4 +1,3 @@
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -47,7 +46,7 @@ final class TimerEngine: TimerOwner {
     /// run time, and stored inline they would make every field of the engine reachable only through
     /// offsets looked up at run time.
     private let referenceBox: ReferenceBox
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
     private let wakeup = Wakeup()
 
     /// Reads the engine's clock as an offset from the reference instant. A closure made once, so reading
@@ -110,7 +109,7 @@ final class TimerEngine: TimerOwner {
     /// than that plus `tolerance` (plus scheduling delays).
     func arm(_ entry: TimerEntry, atOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64) {
         let latest = deadlineOffset.adding(Self.slack(tolerance))
-        let (mustWake, mustStart) = state.withTrackedLock { state -> (Bool, Bool) in
+        let (mustWake, mustStart) = state.withLock { state -> (Bool, Bool) in
             if !state.heap.move(entry, deadline: deadlineOffset, latest: latest) {
                 entry.timerDeadline = deadlineOffset
                 entry.timerLatest = latest
@@ -136,12 +135,12 @@ final class TimerEngine: TimerOwner {
     /// Disarms a timer. Returns `false` when it already fired (its action may be running now).
     @discardableResult
     func cancel(_ entry: TimerEntry) -> Bool {
-        state.withTrackedLock { $0.heap.remove(entry) }
+        state.withLock { $0.heap.remove(entry) }
     }
 
     /// The number of pending timers (for tests and benchmarks).
     var pendingCount: Int {
-        state.withTrackedLock { $0.heap.count }
+        state.withLock { $0.heap.count }
     }
 
     private func startThread() {
@@ -165,7 +164,7 @@ final class TimerEngine: TimerOwner {
         var due: [(entry: TimerEntry, token: UInt64)] = []
         while true {
             let now = self.now()
-            let wait = state.withTrackedLock { state -> Duration? in
+            let wait = state.withLock { state -> Duration? in
                 while let first = state.heap.first, !now.isShorter(than: first.timerLatest) {
                     state.heap.remove(first)
                     due.append((first, first.timerToken))

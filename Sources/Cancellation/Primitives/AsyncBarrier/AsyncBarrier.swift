@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A meeting point for a fixed number of tasks, whose wait is a cancellation point — Python's
 /// `asyncio.Barrier`.
@@ -32,7 +31,7 @@ public final class AsyncBarrier: Sendable {
     /// The number of arrivals that trip the barrier.
     public let parties: Int
 
-    private let state: Mutex<AsyncBarrierStateMachine<WaiterContinuation<Int>>>
+    private let state: LockedValue<AsyncBarrierStateMachine<WaiterContinuation<Int>>>
 
     /// Creates a barrier for `parties` tasks.
     ///
@@ -41,17 +40,17 @@ public final class AsyncBarrier: Sendable {
     public init(parties: Int) {
         precondition(parties >= 1, "AsyncBarrier needs at least one party")
         self.parties = parties
-        state = Mutex(AsyncBarrierStateMachine(parties: parties))
+        state = LockedValue(AsyncBarrierStateMachine(parties: parties))
     }
 
     /// The number of tasks waiting at the barrier at this instant — asyncio's `n_waiting`.
     public var waiterCount: Int {
-        state.withTrackedLock { $0.waiters.count }
+        state.withLock { $0.waiters.count }
     }
 
     /// Whether ``abort()`` broke the barrier (and ``reset()`` has not mended it since).
     public var isBroken: Bool {
-        state.withTrackedLock { $0.isBroken }
+        state.withLock { $0.isBroken }
     }
 
     /// Arrives at the barrier and waits until `parties` tasks have arrived.
@@ -68,7 +67,7 @@ public final class AsyncBarrier: Sendable {
     @discardableResult
     public func wait(isolation: isolated (any Actor)? = #isolation) async throws -> Int {
         try Task.checkCancellation()
-        switch state.withTrackedLock({ $0.arrive() }) {
+        switch state.withLock({ $0.arrive() }) {
         case .trip(let index, let released):
             for waiter in released { waiter.token.resume(returning: waiter.index) }
             return index
@@ -76,7 +75,7 @@ public final class AsyncBarrier: Sendable {
             throw AsyncBarrierError.broken
         case .wait(let id):
             return try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Int>) in
-                switch state.withTrackedLock({ $0.register(id, continuation) }) {
+                switch state.withLock({ $0.register(id, continuation) }) {
                 case .resumeTripped(let index, let released):
                     for waiter in released { waiter.token.resume(returning: waiter.index) }
                     continuation.resume(returning: index)
@@ -85,7 +84,7 @@ public final class AsyncBarrier: Sendable {
                 case .suspended: break
                 }
             } cancel: { [self] in
-                if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
+                if case .resumeCancelled(let continuation) = state.withLock({ $0.cancel(id) }) {
                     continuation.resume(throwing: CancellationError())
                 }
             }
@@ -97,7 +96,7 @@ public final class AsyncBarrier: Sendable {
     ///
     /// Never waits and is not affected by cancellation. Aborting a broken barrier does nothing more.
     public func abort() {
-        let waiters = state.withTrackedLock { $0.abort() }
+        let waiters = state.withLock { $0.abort() }
         for waiter in waiters { waiter.resume(throwing: AsyncBarrierError.broken) }
     }
 
@@ -106,7 +105,7 @@ public final class AsyncBarrier: Sendable {
     ///
     /// Never waits and is not affected by cancellation.
     public func reset() {
-        let waiters = state.withTrackedLock { $0.reset() }
+        let waiters = state.withLock { $0.reset() }
         for waiter in waiters { waiter.resume(throwing: AsyncBarrierError.broken) }
     }
 }

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A condition variable bound to an ``AsyncLock``, whose waits are cancellation points — Python's
 /// `asyncio.Condition`.
@@ -46,7 +45,7 @@ public final class AsyncCondition: Sendable {
     /// The lock the condition is bound to. Hold it to change the state the condition is about.
     public let lock: AsyncLock
 
-    private let state = Mutex(AsyncConditionStateMachine<WaiterContinuation<Void>>())
+    private let state = LockedValue(AsyncConditionStateMachine<WaiterContinuation<Void>>())
 
     /// Creates a condition bound to `lock`, or to a new lock.
     ///
@@ -58,7 +57,7 @@ public final class AsyncCondition: Sendable {
 
     /// The number of tasks waiting for a notification at this instant, for diagnostics and tests.
     public var waiterCount: Int {
-        state.withTrackedLock { $0.waiters.count }
+        state.withLock { $0.waiters.count }
     }
 
     /// Waits for the lock, runs `body` while holding it, and releases it when `body` returns or throws —
@@ -124,13 +123,13 @@ public final class AsyncCondition: Sendable {
     ) async throws {
         guard lock.holds(ownership) else { throw AsyncLockError.notHeld }
         try Task.checkCancellation()
-        let id = state.withTrackedLock { $0.reserve() }
+        let id = state.withLock { $0.reserve() }
         let held = ownership
         var released = false
         var failure: (any Error)?
         do {
             try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
-                switch state.withTrackedLock({ $0.register(id, continuation) }) {
+                switch state.withLock({ $0.register(id, continuation) }) {
                 case .resumeCancelled:
                     continuation.resume(throwing: CancellationError())
                 case .suspended:
@@ -140,13 +139,13 @@ public final class AsyncCondition: Sendable {
                         released = true
                     } catch {
                         // Someone else released this ownership meanwhile (a misuse): stop waiting at once.
-                        if case .resumeCancelled(let queued) = state.withTrackedLock({ $0.cancel(id) }) {
+                        if case .resumeCancelled(let queued) = state.withLock({ $0.cancel(id) }) {
                             queued.resume(throwing: error)
                         }
                     }
                 }
             } cancel: { [self] in
-                if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
+                if case .resumeCancelled(let continuation) = state.withLock({ $0.cancel(id) }) {
                     continuation.resume(throwing: CancellationError())
                 }
             }
@@ -193,7 +192,7 @@ public final class AsyncCondition: Sendable {
     @discardableResult
     public func notify(_ count: Int = 1) -> Int {
         guard count > 0 else { return 0 }
-        let notified = state.withTrackedLock { $0.notify(count) }
+        let notified = state.withLock { $0.notify(count) }
         for waiter in notified { waiter.resume() }
         return notified.count
     }
@@ -205,7 +204,7 @@ public final class AsyncCondition: Sendable {
     /// - Returns: The number of waiters woken.
     @discardableResult
     public func notifyAll() -> Int {
-        let notified = state.withTrackedLock { $0.notifyAll() }
+        let notified = state.withLock { $0.notifyAll() }
         for waiter in notified { waiter.resume() }
         return notified.count
     }

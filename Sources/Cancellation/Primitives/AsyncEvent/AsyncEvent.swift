@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A flag that tasks can wait for, like Python's `asyncio.Event`: ``set()`` wakes every waiter, ``reset()``
 /// clears the flag, ``wait(isolation:)`` returns once the flag is set.
@@ -20,30 +19,30 @@ import Synchronization
 /// - Warning: A waiter that resumes after `set()` may find the flag already cleared by a `reset()`; the
 ///   event says that the flag was set, not that it still is.
 public final class AsyncEvent: Sendable {
-    private let state: Mutex<AsyncEventStateMachine<WaiterContinuation<Void>>>
+    private let state: LockedValue<AsyncEventStateMachine<WaiterContinuation<Void>>>
 
     /// Creates an event.
     ///
     /// - Parameter isSet: Whether the flag starts set; by default it starts clear.
     public init(isSet: Bool = false) {
-        state = Mutex(AsyncEventStateMachine(isSet: isSet))
+        state = LockedValue(AsyncEventStateMachine(isSet: isSet))
     }
 
     /// Whether the flag is set at this instant.
     public var isSet: Bool {
-        state.withTrackedLock { $0.isSet }
+        state.withLock { $0.isSet }
     }
 
     /// The number of tasks waiting at this instant, for diagnostics and tests.
     public var waiterCount: Int {
-        state.withTrackedLock { $0.waiters.count }
+        state.withLock { $0.waiters.count }
     }
 
     /// Sets the flag and releases every waiting task. Setting a set event does nothing.
     ///
     /// Setting never waits and is not affected by cancellation.
     public func set() {
-        let released = state.withTrackedLock { $0.set() }
+        let released = state.withLock { $0.set() }
         for continuation in released { continuation.resume() }
     }
 
@@ -51,7 +50,7 @@ public final class AsyncEvent: Sendable {
     ///
     /// Tasks already released by an earlier `set()` stay released.
     public func reset() {
-        state.withTrackedLock { $0.reset() }
+        state.withLock { $0.reset() }
     }
 
     /// Returns once the flag is set: at once if it is set now, else at the next ``set()``.
@@ -62,15 +61,15 @@ public final class AsyncEvent: Sendable {
     /// - Throws: `CancellationError` if the task was cancelled before the flag was seen set.
     public func wait(isolation: isolated (any Actor)? = #isolation) async throws {
         try Task.checkCancellation()
-        guard case .wait(let id) = state.withTrackedLock({ $0.waitOrReserve() }) else { return }
+        guard case .wait(let id) = state.withLock({ $0.waitOrReserve() }) else { return }
         try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
-            switch state.withTrackedLock({ $0.register(id, continuation) }) {
+            switch state.withLock({ $0.register(id, continuation) }) {
             case .resume: continuation.resume()
             case .resumeCancelled: continuation.resume(throwing: CancellationError())
             case .suspended: break
             }
         } cancel: { [self] in
-            if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
+            if case .resumeCancelled(let continuation) = state.withLock({ $0.cancel(id) }) {
                 continuation.resume(throwing: CancellationError())
             }
         }

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A mutual-exclusion lock for async code whose waits are cancellation points; waiters are served in FIFO
 /// order.
@@ -47,7 +46,7 @@ public final class AsyncLock: Sendable {
         let generation: UInt64
     }
 
-    private let state = Mutex(AsyncLockStateMachine<WaiterContinuation<AsyncLockResumption>>())
+    private let state = LockedValue(AsyncLockStateMachine<WaiterContinuation<AsyncLockResumption>>())
 
     /// Creates an unlocked lock.
     public init() {}
@@ -56,12 +55,12 @@ public final class AsyncLock: Sendable {
     ///
     /// The answer may be out of date as soon as it is returned; use it for diagnostics, not for decisions.
     public var isLocked: Bool {
-        state.withTrackedLock { $0.holder != nil }
+        state.withLock { $0.holder != nil }
     }
 
     /// The number of tasks waiting for the lock at this instant, for diagnostics and tests.
     public var waiterCount: Int {
-        state.withTrackedLock { $0.waiterCount }
+        state.withLock { $0.waiterCount }
     }
 
     private func ownership(_ generation: UInt64) -> Ownership {
@@ -75,7 +74,7 @@ public final class AsyncLock: Sendable {
     ///
     /// - Returns: The ownership to pass to ``release(_:)``, or `nil` if the lock is held.
     public func tryAcquire() -> Ownership? {
-        state.withTrackedLock { $0.tryAcquire() }.map(ownership)
+        state.withLock { $0.tryAcquire() }.map(ownership)
     }
 
     /// Waits until the lock is free and takes it.
@@ -93,14 +92,14 @@ public final class AsyncLock: Sendable {
     /// - Throws: `CancellationError` if the task was cancelled before it got the lock.
     public func acquire(isolation: isolated (any Actor)? = #isolation) async throws -> Ownership {
         try Task.checkCancellation()
-        switch state.withTrackedLock({ $0.acquireOrReserve() }) {
+        switch state.withLock({ $0.acquireOrReserve() }) {
         case .acquired(let generation):
             return ownership(generation)
         case .wait(let id):
             let generation = try await withTaskCancellationHandler(
                 operation: { try await waitAsWaiter(id, isolation: isolation) },
                 onCancel: { [self] in
-                    if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
+                    if case .resumeCancelled(let continuation) = state.withLock({ $0.cancel(id) }) {
                         continuation.resume(throwing: CancellationError())
                     }
                 },
@@ -113,7 +112,7 @@ public final class AsyncLock: Sendable {
     /// Waits for the lock and takes it, whether or not the task is cancelled: for ``AsyncCondition``, which
     /// takes the lock again before its wait returns or throws, as asyncio's does.
     func acquireIgnoringCancellation(isolation: isolated (any Actor)?) async -> Ownership {
-        switch state.withTrackedLock({ $0.acquireOrReserve() }) {
+        switch state.withLock({ $0.acquireOrReserve() }) {
         case .acquired(let generation):
             return ownership(generation)
         case .wait(let id):
@@ -135,7 +134,7 @@ public final class AsyncLock: Sendable {
         while true {
             let resumption: AsyncLockResumption = try await suspendOnce(isolation: isolation) { continuation in
                 let now = monotonicNanoseconds()
-                switch state.withTrackedLock({ $0.register(id, continuation, now: now) }) {
+                switch state.withLock({ $0.register(id, continuation, now: now) }) {
                 case .resumeAcquired(let generation): continuation.resume(returning: .acquired(generation))
                 case .resumeCancelled: continuation.resume(throwing: CancellationError())
                 case .suspended: break
@@ -147,7 +146,7 @@ public final class AsyncLock: Sendable {
 
     /// Whether `ownership` is the current hold of this lock.
     func holds(_ ownership: Ownership) -> Bool {
-        ownership.lock == ObjectIdentifier(self) && state.withTrackedLock { $0.holder == ownership.generation }
+        ownership.lock == ObjectIdentifier(self) && state.withLock { $0.holder == ownership.generation }
     }
 
     /// Releases the lock held by `ownership`, waking the longest-waiting task if there is one (or handing
@@ -160,7 +159,7 @@ public final class AsyncLock: Sendable {
     ///   from another lock); the lock is then left unchanged.
     public func release(_ ownership: Ownership) throws(AsyncLockError) {
         guard ownership.lock == ObjectIdentifier(self) else { throw .notHeld }
-        let action = try state.withTrackedLock { (machine) throws(AsyncLockError) in
+        let action = try state.withLock { (machine) throws(AsyncLockError) in
             try machine.release(ownership.generation, now: monotonicNanoseconds())
         }
         switch action {

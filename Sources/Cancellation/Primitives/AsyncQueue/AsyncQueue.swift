@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A FIFO channel between tasks, bounded or unbounded, whose waits are cancellation points — Python's
 /// `asyncio.Queue` with Go's `close`.
@@ -38,7 +37,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         Element, WaiterContinuation<Element?>, WaiterContinuation<Void>
     >
 
-    private let state: Mutex<Machine>
+    private let state: LockedValue<Machine>
 
     /// Creates an empty queue.
     ///
@@ -47,27 +46,27 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     ///   wait for a receiver (a rendezvous); `nil` for no limit.
     public init(capacity: Int?) {
         precondition((capacity ?? 0) >= 0, "AsyncQueue's capacity must not be negative")
-        state = Mutex(Machine(capacity: capacity))
+        state = LockedValue(Machine(capacity: capacity))
     }
 
     /// The most elements the queue buffers, or `nil` for no limit.
     public var capacity: Int? {
-        state.withTrackedLock { $0.capacity }
+        state.withLock { $0.capacity }
     }
 
     /// The number of buffered elements at this instant.
     public var count: Int {
-        state.withTrackedLock { $0.buffer.count }
+        state.withLock { $0.buffer.count }
     }
 
     /// Whether ``finish()`` was called.
     public var isFinished: Bool {
-        state.withTrackedLock { $0.isFinished }
+        state.withLock { $0.isFinished }
     }
 
     /// The number of senders and receivers waiting at this instant, for diagnostics and tests.
     public var waiterCount: (senders: Int, receivers: Int) {
-        state.withTrackedLock { ($0.senders.count, $0.receivers.count) }
+        state.withLock { ($0.senders.count, $0.receivers.count) }
     }
 
     /// Adds `element` at the back, waiting while the queue is full.
@@ -87,8 +86,8 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     ///   enqueued.
     public func send(_ element: Element, isolation: isolated (any Actor)? = #isolation) async throws {
         try Task.checkCancellation()
-        if state.withTrackedLock({ $0.sendBuffering(element) }) { return }
-        switch state.withTrackedLock({ $0.send(element) }) {
+        if state.withLock({ $0.sendBuffering(element) }) { return }
+        switch state.withLock({ $0.send(element) }) {
         case .deliver(let receiver, let element):
             receiver.resume(returning: element)
         case .buffered:
@@ -97,7 +96,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
             throw AsyncQueueError.finished
         case .wait(let id):
             try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
-                switch state.withTrackedLock({ $0.registerSender(id, continuation, element) }) {
+                switch state.withLock({ $0.registerSender(id, continuation, element) }) {
                 case .resumeDelivered(let receiver, let element):
                     receiver.resume(returning: element)
                     continuation.resume()
@@ -120,7 +119,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// - Throws: ``AsyncQueueError/full`` if a bounded queue is full or senders are waiting,
     ///   ``AsyncQueueError/finished`` if the queue is finished; the element is not enqueued then.
     public func trySend(_ element: Element) throws(AsyncQueueError) {
-        switch state.withTrackedLock({ $0.trySend(element) }) {
+        switch state.withLock({ $0.trySend(element) }) {
         case .deliver(let receiver, let element): receiver.resume(returning: element)
         case .buffered: return
         case .full: throw .full
@@ -139,10 +138,10 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Element? {
         try Task.checkCancellation()
         let taken = withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot in
-            state.withTrackedLock { $0.receiveBuffered(into: slot.baseAddress!) } ? slot.baseAddress!.move() : nil
+            state.withLock { $0.receiveBuffered(into: slot.baseAddress!) } ? slot.baseAddress!.move() : nil
         }
         if let taken { return taken }
-        switch state.withTrackedLock({ $0.receive() }) {
+        switch state.withLock({ $0.receive() }) {
         case .element(let element, let senders):
             for sender in senders { sender.resume() }
             return element
@@ -150,7 +149,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
             return nil
         case .wait(let id):
             return try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Element?>) in
-                switch state.withTrackedLock({ $0.registerReceiver(id, continuation) }) {
+                switch state.withLock({ $0.registerReceiver(id, continuation) }) {
                 case .resumeElement(let element, let senders):
                     for sender in senders { sender.resume() }
                     continuation.resume(returning: element)
@@ -171,7 +170,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// - Returns: The element, or `nil` if none is available now (check ``isFinished`` to tell an empty
     ///   queue from an ended one).
     public func tryReceive() -> Element? {
-        switch state.withTrackedLock({ $0.tryReceive() }) {
+        switch state.withLock({ $0.tryReceive() }) {
         case .element(let element, let senders):
             for sender in senders { sender.resume() }
             return element
@@ -184,13 +183,13 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// get `nil`, and later receivers get the buffered elements and then `nil`. Finishing twice does nothing
     /// more.
     public func finish() {
-        let (receivers, senders) = state.withTrackedLock { $0.finish() }
+        let (receivers, senders) = state.withLock { $0.finish() }
         for receiver in receivers { receiver.resume(returning: nil) }
         for sender in senders { sender.resume(throwing: AsyncQueueError.finished) }
     }
 
     private func cancelWaiter(_ id: UInt64) {
-        switch state.withTrackedLock({ $0.cancel(id) }) {
+        switch state.withLock({ $0.cancel(id) }) {
         case .resumeReceiver(let receiver): receiver.resume(throwing: CancellationError())
         case .resumeSender(let sender): sender.resume(throwing: CancellationError())
         case .none: break

@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A counting semaphore for async code whose waits are cancellation points, served in FIFO order.
 ///
@@ -23,7 +22,7 @@ import Synchronization
 /// - Warning: The semaphore does not track which task holds which permit: any task may signal. Signalling
 ///   more than was taken is caught only up to `maximum` (see ``signal()``).
 public final class AsyncSemaphore: Sendable {
-    private let state: Mutex<AsyncSemaphoreStateMachine<WaiterContinuation<Void>>>
+    private let state: LockedValue<AsyncSemaphoreStateMachine<WaiterContinuation<Void>>>
 
     /// Creates a semaphore with `permits` available permits, of which at most `maximum` may be available
     /// at once.
@@ -36,17 +35,17 @@ public final class AsyncSemaphore: Sendable {
     public init(permits: Int, maximum: Int = .max) {
         precondition(permits >= 0, "AsyncSemaphore needs a non-negative number of permits")
         precondition(maximum >= max(permits, 1), "AsyncSemaphore's maximum must be at least max(permits, 1)")
-        state = Mutex(AsyncSemaphoreStateMachine(permits: permits, maximum: maximum))
+        state = LockedValue(AsyncSemaphoreStateMachine(permits: permits, maximum: maximum))
     }
 
     /// The permits available at this instant; the answer may be out of date as soon as it is returned.
     public var availablePermits: Int {
-        state.withTrackedLock { $0.permits }
+        state.withLock { $0.permits }
     }
 
     /// The number of tasks waiting for a permit at this instant, for diagnostics and tests.
     public var waiterCount: Int {
-        state.withTrackedLock { $0.waiters.count }
+        state.withLock { $0.waiters.count }
     }
 
     /// Takes a permit if one is available, without waiting.
@@ -55,7 +54,7 @@ public final class AsyncSemaphore: Sendable {
     ///
     /// - Returns: Whether a permit was taken.
     public func tryWait() -> Bool {
-        state.withTrackedLock { $0.tryWait() }
+        state.withLock { $0.tryWait() }
     }
 
     /// Waits until a permit is available and takes it.
@@ -68,15 +67,15 @@ public final class AsyncSemaphore: Sendable {
     /// - Throws: `CancellationError` if the task was cancelled before it got a permit.
     public func wait(isolation: isolated (any Actor)? = #isolation) async throws {
         try Task.checkCancellation()
-        guard case .wait(let id) = state.withTrackedLock({ $0.waitOrReserve() }) else { return }
+        guard case .wait(let id) = state.withLock({ $0.waitOrReserve() }) else { return }
         try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
-            switch state.withTrackedLock({ $0.register(id, continuation) }) {
+            switch state.withLock({ $0.register(id, continuation) }) {
             case .resumeAcquired: continuation.resume()
             case .resumeCancelled: continuation.resume(throwing: CancellationError())
             case .suspended: break
             }
         } cancel: { [self] in
-            if case .resumeCancelled(let continuation) = state.withTrackedLock({ $0.cancel(id) }) {
+            if case .resumeCancelled(let continuation) = state.withLock({ $0.cancel(id) }) {
                 continuation.resume(throwing: CancellationError())
             }
         }
@@ -89,7 +88,7 @@ public final class AsyncSemaphore: Sendable {
     /// - Throws: ``AsyncSemaphoreError/overflow`` if `maximum` permits are available already; the
     ///   semaphore is then left unchanged.
     public func signal() throws(AsyncSemaphoreError) {
-        let action = try state.withTrackedLock { (machine) throws(AsyncSemaphoreError) in try machine.signal() }
+        let action = try state.withLock { (machine) throws(AsyncSemaphoreError) in try machine.signal() }
         if case .resume(let continuation) = action { continuation.resume() }
     }
 
