@@ -1,22 +1,31 @@
-import Cancellation
+@_spi(Testing) public import Cancellation
 
 /// A clock whose time moves only when a test says so, for deterministic tests of timeout code.
 ///
-/// Time starts at zero and advances only through ``advance(by:)`` and ``advance(to:)``. Sleepers whose
-/// deadline is reached are woken in deadline order (first come first for equal deadlines). A sleep whose
-/// deadline has already been reached returns at once; a cancelled sleep throws `CancellationError` at once
-/// and is removed.
+/// Time starts at zero and advances only through ``advance(by:)`` and ``advance(to:)``. Two kinds of thing
+/// wait on it:
+/// - **Sleeps** — `sleep(until:)` and `sleep(for:)` on the clock, the code under test's own waits. A sleep
+///   whose deadline has been reached returns at once; a cancelled sleep throws `CancellationError` at once
+///   and is removed.
+/// - **Library timers** — the deadlines of timeouts and cancel scopes opened on this clock, shield bounds,
+///   stream deadlines, diagnostics reports. The clock drives a timer engine of its own, the same engine code
+///   that serves `ContinuousClock` in production, so a test runs the production path. Library timers are not
+///   sleeps: ``pendingSleepers`` and ``waitForSleepers(count:timeout:)`` never count them.
 ///
-/// To advance time only when the code under test is actually waiting, use ``waitForSleepers(count:)``,
-/// which suspends until that many sleeps are pending — no real-time sleeping, no polling:
+/// Advancing the time wakes what is due in deadline order: at each instant, the sleeps due then are woken
+/// first, then the library timers due then fire.
+///
+/// To advance time only when the code under test is actually waiting, suspend until it is — no real-time
+/// sleeping, no polling. Every such wait gives up after `timeout` of real time and throws ``WaitTimedOut``,
+/// so a test that expects the wrong count fails instead of hanging:
 ///
 /// ```swift
 /// let clock = ManualClock()
 /// async let result = withTimeout(.seconds(5), clock: clock) {
 ///     try await clock.sleep(for: .seconds(10))
 /// }
-/// await clock.waitForSleepers(count: 2)   // the timeout's timer and the operation's sleep
-/// clock.advance(by: .seconds(5))
+/// try await clock.waitForSleepers(count: 1)   // the operation's sleep
+/// clock.advance(by: .seconds(5))              // the timeout's deadline fires
 /// await #expect(throws: TimeoutError.self) { try await result }
 /// ```
 public final class ManualClock: Clock, Sendable {
@@ -62,44 +71,82 @@ public final class ManualClock: Clock, Sendable {
         public var description: String { "\(offset)" }
     }
 
+    /// The error a wait throws when what it waits for has not happened after its timeout of real time —
+    /// usually a test that expects more sleeps or timers than the code under test starts.
+    public struct WaitTimedOut: Error, CustomStringConvertible {
+        /// What the wait waited for, for example `2 pending sleeps`.
+        public var expected: String
+        /// How long, in real time, it waited.
+        public var timeout: Duration
+        /// The deadlines of the sleeps pending when it gave up, earliest first.
+        public var pendingSleeps: [Instant]
+        /// The deadlines of the library timers pending when it gave up, earliest first.
+        public var pendingTimers: [Instant]
+
+        /// For example `ManualClock: waited 30 seconds for 2 pending sleeps; pending: sleeps at [5.0 seconds], library timers at []`.
+        public var description: String {
+            "ManualClock: waited \(timeout) for \(expected); pending: sleeps at \(pendingSleeps), library timers at \(pendingTimers)"
+        }
+    }
+
+    /// What the waits look at: the deadlines of the pending sleeps and of the pending library timers.
+    private struct Pending {
+        var sleeps: [Instant]
+        var timers: [Instant]
+    }
+
     private struct Sleeper {
         var deadline: Instant
         var order: UInt64
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    private struct CountWaiter {
-        var isSatisfied: @Sendable ([Instant]) -> Bool
-        var continuation: CheckedContinuation<Void, Never>
+    private struct Waiter {
+        var isSatisfied: @Sendable (Pending) -> Bool
+        var continuation: CheckedContinuation<Void, any Error>
     }
 
     private struct State {
         var now = Instant(offset: .zero)
         var nextID: UInt64 = 0
         var sleepers: [UInt64: Sleeper] = [:]
-        /// Sleeps cancelled before they registered.
+        var waiters: [UInt64: Waiter] = [:]
+        /// Sleeps and waits cancelled before they registered.
         var cancelledBeforeRegistration: Set<UInt64> = []
-        var countWaiters: [CountWaiter] = []
         var totalSleeps = 0
 
-        mutating func takeSatisfiedCountWaiters() -> [CheckedContinuation<Void, Never>] {
-            var ready: [CheckedContinuation<Void, Never>] = []
-            let deadlines = sleepers.values.map(\.deadline)
-            countWaiters.removeAll { waiter in
-                if waiter.isSatisfied(deadlines) {
-                    ready.append(waiter.continuation)
-                    return true
-                }
-                return false
+        mutating func takeID() -> UInt64 {
+            defer { nextID += 1 }
+            return nextID
+        }
+
+        /// Removes the waiters that `pending` satisfies and returns their continuations.
+        mutating func takeSatisfiedWaiters(_ pending: Pending) -> [CheckedContinuation<Void, any Error>] {
+            var ready: [CheckedContinuation<Void, any Error>] = []
+            for (id, waiter) in waiters where waiter.isSatisfied(pending) {
+                ready.append(waiter.continuation)
+                waiters[id] = nil
             }
             return ready
         }
     }
 
-    private let state = LockedValue(State())
+    private let state: LockedValue<State>
+    private let engine: TimerEngine
 
     /// Creates a clock at time zero.
-    public init() {}
+    public init() {
+        let state = LockedValue(State())
+        let notifier = TimerArmingNotifier()
+        self.state = state
+        self.engine = TimerEngine(
+            manuallyDriven: ManualClock.self,
+            now: { state.withLock { $0.now.offset } },
+            instant: { Instant(offset: $0) },
+            onArm: { notifier.clock?.resumeSatisfiedWaiters() }
+        )
+        notifier.clock = self
+    }
 
     /// The current time.
     public var now: Instant {
@@ -109,7 +156,9 @@ public final class ManualClock: Clock, Sendable {
     /// Zero: the clock can represent any duration.
     public var minimumResolution: Duration { .zero }
 
-    /// The number of sleeps pending now.
+    // MARK: Inspecting
+
+    /// The number of sleeps pending now (library timers are not sleeps; see ``pendingTimers``).
     public var pendingSleepers: Int {
         state.withLock { $0.sleepers.count }
     }
@@ -124,6 +173,25 @@ public final class ManualClock: Clock, Sendable {
         state.withLock { $0.totalSleeps }
     }
 
+    /// The number of library timers pending now on this clock: the deadlines of timeouts and cancel scopes,
+    /// shield bounds, stream deadlines, diagnostics reports and the grace periods of abandoning timeouts.
+    public var pendingTimers: Int {
+        engine.pendingTimerCount
+    }
+
+    /// The deadlines of the library timers pending now, earliest first.
+    public var pendingTimerDeadlines: [Instant] {
+        engine.pendingDeadlines.map(Instant.init(offset:))
+    }
+
+    /// The number of library timers that have fired on this clock — proof, in a test, that a deadline was
+    /// enforced by the clock's timer engine.
+    public var firedTimers: Int {
+        engine.firedTimerCount
+    }
+
+    // MARK: Sleeping
+
     /// Suspends until `deadline`, as the clock's time advances.
     ///
     /// Returns at once when `deadline` has already been reached.
@@ -135,12 +203,11 @@ public final class ManualClock: Clock, Sendable {
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
         let id = state.withLock { state -> UInt64 in
             state.totalSleeps += 1
-            defer { state.nextID += 1 }
-            return state.nextID
+            return state.takeID()
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                enum Registration { case asleep([CheckedContinuation<Void, Never>]), due, cancelled }
+                enum Registration { case asleep, due, cancelled }
                 let registration = state.withLock { state -> Registration in
                     if state.cancelledBeforeRegistration.remove(id) != nil {
                         return .cancelled
@@ -149,15 +216,15 @@ public final class ManualClock: Clock, Sendable {
                         return .due
                     }
                     state.sleepers[id] = Sleeper(deadline: deadline, order: id, continuation: continuation)
-                    return .asleep(state.takeSatisfiedCountWaiters())
+                    return .asleep
                 }
                 switch registration {
                 case .cancelled:
                     continuation.resume(throwing: CancellationError())
                 case .due:
                     continuation.resume()
-                case .asleep(let waiters):
-                    for waiter in waiters { waiter.resume() }
+                case .asleep:
+                    resumeSatisfiedWaiters()
                 }
             }
         } onCancel: {
@@ -175,70 +242,218 @@ public final class ManualClock: Clock, Sendable {
         state.withLock { _ = $0.cancelledBeforeRegistration.remove(id) }
     }
 
-    /// Moves time forward by `duration` and wakes every sleeper whose deadline is reached.
+    // MARK: Advancing
+
+    /// Moves time forward by `duration`, waking every sleep and firing every library timer that falls due,
+    /// in deadline order.
     ///
-    /// - Parameter duration: How far to move; zero or negative durations only wake sleepers already due.
+    /// - Parameter duration: How far to move; zero or negative durations only wake what is already due.
     public func advance(by duration: Duration) {
         let target = state.withLock { $0.now.advanced(by: max(.zero, duration)) }
         advance(to: target)
     }
 
-    /// Moves time forward to `instant` (never backwards) and wakes every sleeper whose deadline is reached,
-    /// earliest first.
+    /// Moves time forward to `instant` (never backwards), waking every sleep and firing every library timer
+    /// that falls due, in deadline order.
+    ///
+    /// The time moves from deadline to deadline: at each, the sleeps due then are woken (in the order they
+    /// started), then the library timers due then fire, with ``now`` at that deadline. A woken sleep resumes
+    /// its task, which runs concurrently; a fired timer acts at once (a timeout cancels its operation before
+    /// this returns).
     ///
     /// - Parameter instant: The new time; an instant in the past leaves the time as it is.
     public func advance(to instant: Instant) {
-        let due = state.withLock { state -> [Sleeper] in
-            if instant > state.now {
-                state.now = instant
+        while let step = nextStep(upTo: instant) {
+            for sleeper in step.sleepers {
+                sleeper.continuation.resume()
+            }
+            if step.firesTimers {
+                engine.fireDueTimers()
+            }
+        }
+    }
+
+    /// Moves the time to the next deadline at or before `target`, and takes what is due then; moves it to
+    /// `target` and returns `nil` when nothing more falls due.
+    private func nextStep(upTo target: Instant) -> (sleepers: [Sleeper], firesTimers: Bool)? {
+        state.withLock { state in
+            let nextSleep = state.sleepers.values.map(\.deadline).min()
+            let nextTimer = engine.nextDeadline.map(Instant.init(offset:))
+            guard let next = [nextSleep, nextTimer].compactMap({ $0 }).min(), next <= target else {
+                if target > state.now {
+                    state.now = target
+                }
+                return nil
+            }
+            if next > state.now {
+                state.now = next
             }
             let now = state.now
             let due = state.sleepers.values
                 .filter { $0.deadline <= now }
                 .sorted { ($0.deadline, $0.order) < ($1.deadline, $1.order) }
             for sleeper in due {
-                state.sleepers.removeValue(forKey: sleeper.order)
+                state.sleepers[sleeper.order] = nil
             }
-            return due
-        }
-        for sleeper in due {
-            sleeper.continuation.resume()
+            return (due, nextTimer.map { $0 <= now } ?? false)
         }
     }
 
-    /// Suspends until at least `count` sleeps are pending on this clock.
+    // MARK: Waiting for the code under test
+
+    /// Suspends until at least `count` sleeps are pending on this clock (library timers are not counted).
     ///
-    /// Use it to advance time only once the code under test is waiting for it.
-    ///
-    /// - Parameter count: How many pending sleeps to wait for.
-    public func waitForSleepers(count: Int) async {
-        await waitForPendingDeadlines { $0.count >= count }
+    /// - Parameters:
+    ///   - count: How many pending sleeps to wait for.
+    ///   - timeout: How long to wait, in real time, before giving up.
+    /// - Throws: ``WaitTimedOut`` when fewer sleeps are pending after `timeout`; `CancellationError` when
+    ///   the waiting task is cancelled.
+    public func waitForSleepers(count: Int, timeout: Duration = ManualClock.defaultWaitTimeout) async throws {
+        try await waitUntil("\(count) pending sleeps", timeout: timeout) { $0.sleeps.count >= count }
     }
 
-    /// Suspends until a sleep with exactly `deadline` is pending on this clock — for example the timer of
-    /// a timeout whose deadline was just moved.
+    /// Suspends until a sleep with exactly `deadline` is pending on this clock.
     ///
-    /// - Parameter deadline: The deadline to wait for.
-    public func waitForSleeper(until deadline: Instant) async {
-        await waitForPendingDeadlines { $0.contains(deadline) }
+    /// - Parameters:
+    ///   - deadline: The deadline to wait for.
+    ///   - timeout: How long to wait, in real time, before giving up.
+    /// - Throws: ``WaitTimedOut`` after `timeout`; `CancellationError` when the waiting task is cancelled.
+    public func waitForSleeper(until deadline: Instant, timeout: Duration = ManualClock.defaultWaitTimeout) async throws {
+        try await waitUntil("a sleep until \(deadline)", timeout: timeout) { $0.sleeps.contains(deadline) }
     }
 
     /// Suspends until the deadlines of the pending sleeps satisfy `condition`, which is checked now and
-    /// every time a sleep starts.
+    /// every time a sleep starts or a library timer is armed.
     ///
-    /// - Parameter condition: A test of the pending deadlines, in no particular order.
-    public func waitForPendingDeadlines(where condition: @escaping @Sendable ([Instant]) -> Bool) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if condition(state.sleepers.values.map(\.deadline)) {
-                    return true
-                }
-                state.countWaiters.append(CountWaiter(isSatisfied: condition, continuation: continuation))
-                return false
-            }
-            if ready {
-                continuation.resume()
-            }
+    /// - Parameters:
+    ///   - timeout: How long to wait, in real time, before giving up.
+    ///   - condition: A test of the pending sleeps' deadlines, in no particular order.
+    /// - Throws: ``WaitTimedOut`` after `timeout`; `CancellationError` when the waiting task is cancelled.
+    public func waitForPendingDeadlines(
+        timeout: Duration = ManualClock.defaultWaitTimeout,
+        where condition: @escaping @Sendable ([Instant]) -> Bool
+    ) async throws {
+        try await waitUntil("pending sleeps that satisfy a condition", timeout: timeout) { condition($0.sleeps) }
+    }
+
+    /// Suspends until at least `count` library timers are pending on this clock — for example until a task
+    /// that opens a timeout has armed its deadline.
+    ///
+    /// - Parameters:
+    ///   - count: How many pending library timers to wait for.
+    ///   - timeout: How long to wait, in real time, before giving up.
+    /// - Throws: ``WaitTimedOut`` after `timeout`; `CancellationError` when the waiting task is cancelled.
+    public func waitForTimers(count: Int, timeout: Duration = ManualClock.defaultWaitTimeout) async throws {
+        try await waitUntil("\(count) pending library timers", timeout: timeout) { $0.timers.count >= count }
+    }
+
+    /// Suspends until a library timer with exactly `deadline` is pending on this clock — for example the
+    /// deadline of a scope that another task just moved.
+    ///
+    /// - Parameters:
+    ///   - deadline: The deadline to wait for.
+    ///   - timeout: How long to wait, in real time, before giving up.
+    /// - Throws: ``WaitTimedOut`` after `timeout`; `CancellationError` when the waiting task is cancelled.
+    public func waitForTimer(at deadline: Instant, timeout: Duration = ManualClock.defaultWaitTimeout) async throws {
+        try await waitUntil("a library timer at \(deadline)", timeout: timeout) { $0.timers.contains(deadline) }
+    }
+
+    /// How long a wait waits, in real time, before it throws ``WaitTimedOut``: 30 seconds, long enough for
+    /// any test that is not stuck, under ThreadSanitizer on a busy machine too.
+    public static var defaultWaitTimeout: Duration { .seconds(30) }
+
+    /// Waits until `condition` holds, for at most `timeout` of real time.
+    ///
+    /// The real-time limit is a plain task sleeping on the continuous clock, not one of the library's
+    /// timers, so a wait still fails rather than hangs should the library's own engine be broken.
+    private func waitUntil(
+        _ expected: String,
+        timeout: Duration,
+        condition: @escaping @Sendable (Pending) -> Bool
+    ) async throws {
+        let satisfied = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await self.suspendUntil(condition); return true }
+            group.addTask { try await Task.sleep(for: timeout); return false }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
         }
+        if !satisfied {
+            throw WaitTimedOut(expected: expected, timeout: timeout, pendingSleeps: pendingDeadlines, pendingTimers: pendingTimerDeadlines)
+        }
+    }
+
+    /// Suspends until `condition` holds, checked now and whenever a sleep starts or a timer is armed.
+    private func suspendUntil(_ condition: @escaping @Sendable (Pending) -> Bool) async throws {
+        let id = state.withLock { $0.takeID() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                enum Registration { case waiting, satisfied, cancelled }
+                let registration = state.withLock { state -> Registration in
+                    if state.cancelledBeforeRegistration.remove(id) != nil {
+                        return .cancelled
+                    }
+                    if condition(pending(state)) {
+                        return .satisfied
+                    }
+                    state.waiters[id] = Waiter(isSatisfied: condition, continuation: continuation)
+                    return .waiting
+                }
+                switch registration {
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .satisfied: continuation.resume()
+                case .waiting: break
+                }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+                if let waiter = state.waiters.removeValue(forKey: id) {
+                    return waiter.continuation
+                }
+                state.cancelledBeforeRegistration.insert(id)
+                return nil
+            }
+            continuation?.resume(throwing: CancellationError())
+        }
+        state.withLock { _ = $0.cancelledBeforeRegistration.remove(id) }
+    }
+
+    /// What is pending now; called with the clock's lock held (the engine's lock nests inside it).
+    private func pending(_ state: State) -> Pending {
+        Pending(sleeps: state.sleepers.values.map(\.deadline), timers: engine.pendingDeadlines.map(Instant.init(offset:)))
+    }
+
+    /// Resumes the waits that what is pending now satisfies.
+    fileprivate func resumeSatisfiedWaiters() {
+        let ready = state.withLock { state in
+            state.waiters.isEmpty ? [] : state.takeSatisfiedWaiters(pending(state))
+        }
+        for continuation in ready {
+            continuation.resume()
+        }
+    }
+}
+
+extension ManualClock: _TimerEngineDrivenClock {
+    @_spi(Testing)
+    public var timerEngine: TimerEngine { engine }
+
+    @_spi(Testing)
+    public func engineOffset(of instant: Instant) -> Duration {
+        instant.offset
+    }
+}
+
+/// Lets a clock's engine tell the clock that a timer was armed, without the engine keeping the clock alive
+/// (the clock keeps its engine).
+private final class TimerArmingNotifier: Sendable {
+    private struct Reference: Sendable {
+        weak var clock: ManualClock?
+    }
+
+    private let reference = LockedValue(Reference())
+
+    var clock: ManualClock? {
+        get { reference.withLock { $0.clock } }
+        set { reference.withLock { $0.clock = newValue } }
     }
 }

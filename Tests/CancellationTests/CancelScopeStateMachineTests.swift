@@ -1,85 +1,146 @@
 @testable import Cancellation
 import Testing
 
-/// The pure state machine of a cancel scope, driven synchronously.
+/// The pure state machine of a cancel scope, driven synchronously. The grace timer's handle is a number.
 @Suite("Cancel scope state machine")
 struct CancelScopeStateMachineTests {
+    typealias Machine = CancelScopeStateMachine<Int>
     let location = ScopeLocation(fileID: "Tests/Machine.swift", line: 1)
 
     @Test("a future deadline is armed with the current generation")
     func armsFutureDeadline() {
-        var machine = CancelScopeStateMachine(deadline: .seconds(5), location: location)
-        #expect(machine.begin(now: .zero) == .arm(.seconds(5), generation: 0))
+        var machine = Machine(deadline: .seconds(5), location: location)
+        #expect(machine.begin(now: .zero) == .armDeadline(.seconds(5), generation: 0))
         #expect(machine.cancellation == nil)
+        guard case .running(let running) = machine.state else {
+            Issue.record("not running")
+            return
+        }
+        #expect(running.deadlineArmed)
     }
 
     @Test("a deadline at or before the start cancels at once, and names the deadline")
     func pastDeadlineCancels() {
-        var machine = CancelScopeStateMachine(deadline: .zero, location: location)
-        #expect(machine.begin(now: .zero) == .cancel)
+        var machine = Machine(deadline: .zero, location: location)
+        #expect(machine.begin(now: .zero) == .cancelOperation(disarmDeadline: false, graceDeadline: nil))
         #expect(machine.cancellation?.reason == .deadlineExpired(scope: location))
         #expect(machine.cancellation?.deadline == .zero)
     }
 
     @Test("without a deadline nothing is armed; a deadline too far away is not armed either")
     func noDeadline() {
-        var machine = CancelScopeStateMachine(deadline: nil, location: location)
+        var machine = Machine(deadline: nil, location: location)
         #expect(machine.begin(now: .zero) == .none)
-        var far = CancelScopeStateMachine(deadline: .seconds(Int64(UInt32.max) + 1), location: location)
+        var far = Machine(deadline: .seconds(Int64(UInt32.max) + 1), location: location)
         #expect(far.begin(now: .zero) == .none)
     }
 
     @Test("a stale timer (older generation) is ignored; the current one cancels")
     func staleTimersAreIgnored() {
-        var machine = CancelScopeStateMachine(deadline: .seconds(5), location: location)
+        var machine = Machine(deadline: .seconds(5), location: location)
         _ = machine.begin(now: .zero)
-        #expect(machine.setDeadline(.seconds(10), now: .seconds(1)) == .arm(.seconds(10), generation: 1))
-        #expect(machine.timerFired(generation: 0, now: .seconds(5)) == .none)
+        #expect(machine.setDeadline(.seconds(10), now: .seconds(1)) == .armDeadline(.seconds(10), generation: 1))
+        #expect(machine.deadlineFired(generation: 0, now: .seconds(5)) == .none)
         #expect(machine.cancellation == nil)
-        #expect(machine.timerFired(generation: 1, now: .seconds(10)) == .cancel)
+        // The deadline fired, so its entry is out of the engine: nothing to disarm.
+        #expect(machine.deadlineFired(generation: 1, now: .seconds(10)) == .cancelOperation(disarmDeadline: false, graceDeadline: nil))
         #expect(machine.cancellation?.deadline == .seconds(10))
     }
 
     @Test("a timer that fires early re-arms instead of cancelling")
     func earlyTimerRearms() {
-        var machine = CancelScopeStateMachine(deadline: .seconds(5), location: location)
+        var machine = Machine(deadline: .seconds(5), location: location)
         _ = machine.begin(now: .zero)
-        #expect(machine.timerFired(generation: 0, now: .seconds(4)) == .arm(.seconds(5), generation: 0))
+        #expect(machine.deadlineFired(generation: 0, now: .seconds(4)) == .armDeadline(.seconds(5), generation: 0))
     }
 
-    @Test("moving the deadline into the past cancels; moving it after cancellation changes nothing")
+    @Test("moving the deadline into the past cancels and disarms; moving it after cancellation changes nothing")
     func rescheduleRules() {
-        var machine = CancelScopeStateMachine(deadline: .seconds(5), location: location)
+        var machine = Machine(deadline: .seconds(5), location: location)
         _ = machine.begin(now: .zero)
-        #expect(machine.setDeadline(.seconds(1), now: .seconds(2)) == .cancel)
+        #expect(machine.setDeadline(.seconds(1), now: .seconds(2)) == .cancelOperation(disarmDeadline: true, graceDeadline: nil))
         let cancellation = machine.cancellation
         #expect(machine.setDeadline(.seconds(100), now: .seconds(3)) == .none)
         #expect(machine.cancellation?.at == cancellation?.at)
         #expect(machine.cancellation?.at == .seconds(2))
         #expect(machine.setDeadline(nil, now: .seconds(3)) == .none)
+        #expect(machine.deadline == nil)
+    }
+
+    @Test("removing the deadline, or moving it past the armable range, disarms it")
+    func removingDisarms() {
+        var machine = Machine(deadline: .seconds(5), location: location)
+        _ = machine.begin(now: .zero)
+        #expect(machine.setDeadline(nil, now: .seconds(1)) == .disarmDeadline)
+        #expect(machine.setDeadline(nil, now: .seconds(1)) == .none)  // nothing armed any more
+        #expect(machine.setDeadline(.seconds(3), now: .seconds(1)) == .armDeadline(.seconds(3), generation: 3))
+        #expect(machine.setDeadline(.seconds(Int64(UInt32.max) + 10), now: .seconds(1)) == .disarmDeadline)
     }
 
     @Test("explicit cancellation happens once, keeps the first reason, and is deferred before the start")
     func explicitCancellation() {
-        var machine = CancelScopeStateMachine(deadline: nil, location: location)
-        #expect(machine.cancel(reason: "early", now: .zero) == false)  // not running yet
-        #expect(machine.begin(now: .zero) == .cancel)  // the operation's task starts cancelled
+        var machine = Machine(deadline: nil, location: location)
+        #expect(machine.cancel(reason: "early", now: .zero) == .none)  // not running yet
+        #expect(machine.begin(now: .zero) == .cancelOperation(disarmDeadline: false, graceDeadline: nil))
         #expect(machine.cancellation?.reason == .cancelled(reason: "early", scope: location))
-        #expect(machine.cancel(reason: "again", now: .seconds(1)) == false)
+        #expect(machine.cancel(reason: "again", now: .seconds(1)) == .none)
         #expect(machine.cancellation?.reason == .cancelled(reason: "early", scope: location))
+    }
+
+    @Test("an explicit cancellation disarms an armed deadline and asks for the grace timer")
+    func cancellationWithGracePeriod() {
+        var machine = Machine(deadline: .seconds(10), location: location, gracePeriod: .seconds(5))
+        _ = machine.begin(now: .zero)
+        #expect(machine.cancel(reason: "stop", now: .seconds(2)) == .cancelOperation(disarmDeadline: true, graceDeadline: .seconds(7)))
+        machine.graceTimerArmed(42)
+        let ending = machine.finish()
+        #expect(ending.graceTimer == 42)
+        #expect(!ending.disarmDeadline)
+        #expect(ending.lateFinish == nil)
+    }
+
+    @Test("a grace period of zero, a negative one or one too long to arm means no report")
+    func noGracePeriod() {
+        for grace in [Duration.zero, .seconds(-1), .seconds(Int64.max)] {
+            var machine = Machine(deadline: .zero, location: location, gracePeriod: grace)
+            #expect(machine.begin(now: .zero) == .cancelOperation(disarmDeadline: false, graceDeadline: nil))
+        }
     }
 
     @Test("nothing acts on a finished scope; the uncooperative report is given once, only while running")
     func finishedScope() {
-        var machine = CancelScopeStateMachine(deadline: .seconds(1), location: location)
+        var machine = Machine(deadline: .seconds(1), location: location, gracePeriod: .seconds(5))
         _ = machine.begin(now: .zero)
-        #expect(machine.uncooperativeCheck() == nil)  // not cancelled
-        #expect(machine.timerFired(generation: 0, now: .seconds(1)) == .cancel)
-        #expect(machine.uncooperativeCheck() != nil)
-        #expect(machine.uncooperativeCheck() == nil)  // once
-        machine.finish()
-        #expect(machine.cancel(reason: "late", now: .seconds(2)) == false)
+        #expect(machine.graceTimerFired() == nil)  // not cancelled
+        #expect(machine.deadlineFired(generation: 0, now: .seconds(1)) == .cancelOperation(disarmDeadline: false, graceDeadline: .seconds(6)))
+        machine.graceTimerArmed(1)
+        #expect(machine.graceTimerFired() != nil)
+        #expect(machine.graceTimerFired() == nil)  // once
+        let ending = machine.finish()
+        #expect(ending.lateFinish?.reason == .deadlineExpired(scope: location))
+        #expect(ending.graceTimer == nil)  // it fired
+        #expect(machine.cancel(reason: "late", now: .seconds(2)) == .none)
         #expect(machine.setDeadline(.seconds(9), now: .seconds(2)) == .none)
+        #expect(machine.deadline == .seconds(9))  // recorded, not armed
+        #expect(machine.deadlineFired(generation: 0, now: .seconds(9)) == .none)
+    }
+
+    @Test("the scope catches its own cancellation only after it finished, and only if it was cancelled")
+    func catchingCancellation() {
+        var quiet = Machine(deadline: .seconds(5), location: location)
+        _ = quiet.begin(now: .zero)
+        #expect(quiet.catchCancellation() == nil)  // still running
+        let ending = quiet.finish()
+        #expect(ending.disarmDeadline)  // its deadline is still in the engine
+        #expect(quiet.catchCancellation() == nil)
+        #expect(!quiet.caughtCancellation)
+
+        var cancelled = Machine(deadline: .zero, location: location)
+        _ = cancelled.begin(now: .zero)
+        cancelled.noteCallerCancelledFirst()
+        _ = cancelled.finish()
+        #expect(cancelled.catchCancellation()?.callerCancelledFirst == true)
+        #expect(cancelled.caughtCancellation)
     }
 
     @Test("the reference a scope keeps to its operation's task names that live task, without a box")

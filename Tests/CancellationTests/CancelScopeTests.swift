@@ -32,7 +32,7 @@ struct CancelScopeTests {
                 return "done"
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(3))
         #expect(try await task.value == "done")
     }
@@ -46,7 +46,7 @@ struct CancelScopeTests {
                 try await clock.sleep(for: .seconds(50))
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(2))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.timeout == .seconds(2))
@@ -74,7 +74,7 @@ struct CancelScopeTests {
                 return scope.isCancelled
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .seconds(50))
         #expect(clock.pendingSleepers == 1)
         clock.advance(by: .seconds(50))
@@ -92,8 +92,8 @@ struct CancelScopeTests {
                 try await clock.sleep(for: .seconds(2_000))
             }
         }
-        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(1_000)))
-        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(2_000)))
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(1_000)))
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(2_000)))
         #expect(clock.pendingSleepers == 2)  // the stale timers were stopped, not left sleeping
         clock.advance(by: .seconds(999))
         #expect(clock.pendingSleepers == 2)
@@ -122,7 +122,7 @@ struct CancelScopeTests {
         }
         var iterator = handles.makeAsyncIterator()
         let scope = try #require(await iterator.next())
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         Task.detached { scope.cancel(reason: "shutting down") }
         #expect(try await task.value == nil)
         let expected = CancellationReason.cancelled(reason: "shutting down", scope: ScopeLocation(fileID: #fileID, line: line))
@@ -173,7 +173,7 @@ struct CancelScopeTests {
                 try await clock.sleep(for: .seconds(100))
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         task.cancel()
         #expect(await task.result.failure is CancellationError)
         let scope = try #require(scopes.all.first)
@@ -193,7 +193,7 @@ struct CancelScopeTests {
         }
         var iterator = handles.makeAsyncIterator()
         let scope = try #require(await iterator.next())
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         await Task.detached { scope.reschedule(after: .seconds(5)) }.value
         #expect(scope.remaining == .seconds(5))
         clock.advance(by: .seconds(5))

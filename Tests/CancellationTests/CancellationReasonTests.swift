@@ -22,7 +22,7 @@ struct CancellationReasonTests {
                 return CancellationReason.current
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         let reason = try await task.value
         #expect(reason == .some(.deadlineExpired(scope: ScopeLocation(fileID: #fileID, line: line))))
@@ -38,7 +38,7 @@ struct CancellationReasonTests {
                 return CancellationReason.current
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         #expect(try await task.value == .taskCancelled)
         // A task cancelled without any scope.
@@ -63,10 +63,10 @@ struct CancellationReasonTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(by: .seconds(1))
         // The outer scope's grace timer is armed once its cancellation has happened.
-        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
         clock.advance(by: .seconds(1))
         clock.advance(by: .seconds(3))
         let reason = try await task.value
@@ -82,7 +82,7 @@ struct CancellationReasonTests {
                 return CancellationReason.current
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         clock.advance(by: .seconds(5))
         #expect(try await task.value == .taskCancelled)

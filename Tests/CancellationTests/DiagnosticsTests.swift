@@ -21,9 +21,9 @@ struct DiagnosticsTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))     // the deadline fires; the grace timer is armed
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(2))     // the grace period passes
         await handler.waitForEntries(1)
         let warning = try #require(handler.entries.first)
@@ -51,7 +51,7 @@ struct DiagnosticsTests {
                     }
                 }
             }
-            await clock.waitForSleepers(count: 2)
+            try await clock.waitForSleepers(count: 2)
             clock.advance(by: .seconds(1))
             #expect(try await task.value == nil)
         }

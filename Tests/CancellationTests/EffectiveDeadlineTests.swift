@@ -47,9 +47,9 @@ struct EffectiveDeadlineTests {
                 return (atTwo, EffectiveDeadline.current?.remaining, EffectiveDeadline.current?.hasExpired)
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(2))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(3))
         let values = try await task.value
         #expect(values?.0 == .seconds(3))

@@ -38,7 +38,7 @@ struct GatherTests {
                 timedOperation("c", at: 10, clock: clock, log: log),
             ])
         }
-        await clock.waitForSleepers(count: 4)  // three operations and the deadline's timer
+        try await clock.waitForSleepers(count: 4)  // three operations and the deadline's timer
         clock.advance(to: ManualClock.Instant(offset: .seconds(2)))
         clock.advance(to: ManualClock.Instant(offset: .seconds(5)))
         let outcomes = await task.value
@@ -57,7 +57,7 @@ struct GatherTests {
                 timedOperation("y", at: 1, clock: clock, log: log),
             ])
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(to: ManualClock.Instant(offset: .seconds(2)))
         #expect(await task.value.map(describe) == ["success(x)", "success(y)"])
         #expect(clock.pendingSleepers == 0)
@@ -82,7 +82,7 @@ struct GatherTests {
                 },
             ])
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(by: .seconds(1))
         #expect(await task.value.map(describe) == ["success(late)", "failure(3)"])
     }
@@ -97,7 +97,7 @@ struct GatherTests {
                 timedOperation("b", at: 4, clock: clock, log: log),
             ])
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(to: ManualClock.Instant(offset: .seconds(3)))
         #expect(await task.value.map(describe) == ["success(a)", "timedOut"])
     }
@@ -112,9 +112,9 @@ struct GatherTests {
                 timedOperation("b", at: 4, clock: clock, log: log),
             ])
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(to: ManualClock.Instant(offset: .seconds(1)))
-        await clock.waitForPendingDeadlines { $0.count == 2 }
+        try await clock.waitForPendingDeadlines { $0.count == 2 }
         task.cancel()
         #expect(await task.value.map(describe) == ["success(a)", "failure(CancellationError)"])
         #expect(clock.pendingSleepers == 0)

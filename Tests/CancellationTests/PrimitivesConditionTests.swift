@@ -172,7 +172,7 @@ struct PrimitivesConditionTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         await waitUntil { condition.waiterCount == 1 }
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)

@@ -51,7 +51,7 @@ struct FirstResultTests {
                 timedOperation("medium", at: 2, clock: clock, log: log),
             ])
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(to: ManualClock.Instant(offset: .seconds(1)))
         #expect(try await task.value == "fast")
         #expect(Set(log.all) == ["fast finished", "slow cancelled", "medium cancelled"])
@@ -68,7 +68,7 @@ struct FirstResultTests {
                 timedOperation("slow", at: 2, clock: clock, log: log)
             )
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(to: ManualClock.Instant(offset: .seconds(1)))
         #expect(await task.result.failure as? OperationError == OperationError(code: 5))
         #expect(Set(log.all) == ["failing finished", "slow cancelled"])
@@ -81,7 +81,7 @@ struct FirstResultTests {
         let task = Task {
             try await firstResult(of: [timedOperation("a", at: 5, clock: clock, log: log), timedOperation("b", at: 6, clock: clock, log: log)])
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         #expect(await task.result.failure is CancellationError)
         #expect(Set(log.all) == ["a cancelled", "b cancelled"])
@@ -106,7 +106,7 @@ struct FirstSuccessTests {
                 timedOperation("slow", at: 3, clock: clock, log: log),
             ])
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(to: ManualClock.Instant(offset: .seconds(1)))
         clock.advance(to: ManualClock.Instant(offset: .seconds(2)))
         #expect(try await task.value == "succeeds")
@@ -125,7 +125,7 @@ struct FirstSuccessTests {
                 timedOperation("c", at: 2, clock: clock, log: log, failing: 3)
             )
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(to: ManualClock.Instant(offset: .seconds(3)))
         let error = try #require(await task.result.failure as? AllOperationsFailedError)
         #expect(error.errors.map { ($0 as? OperationError)?.code } == [1, 2, 3])
@@ -156,7 +156,7 @@ struct FirstSuccessTests {
         let task = Task {
             try await firstSuccess(of: [timedOperation("a", at: 5, clock: clock, log: log), timedOperation("b", at: 6, clock: clock, log: log)])
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         #expect(await task.result.failure is CancellationError)
         #expect(Set(log.all) == ["a cancelled", "b cancelled"])

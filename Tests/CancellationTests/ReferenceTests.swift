@@ -17,7 +17,7 @@ struct ReferenceTests {
     func waitFor() async throws {
         let clock = ManualClock()
         let task = Task { try await withTimeout(.seconds(2), clock: clock) { try await Self.slowOperation(clock) } }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(2))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.description.hasPrefix("timed out after 2 seconds"))
@@ -36,9 +36,9 @@ struct ReferenceTests {
                 steps.record("second await done")
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1.5))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(0.5))
         #expect(await task.result.failure is TimeoutError)
         #expect(steps.all == ["first await done"])
@@ -56,7 +56,7 @@ struct ReferenceTests {
                 throw CancellationError()  // re-raise so the cancellation completes
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .seconds(1))  // await asyncio.sleep(1)
         worker.cancel()  // requests cancellation
         #expect(await worker.result.failure is CancellationError)  // await task
@@ -92,7 +92,7 @@ struct ReferenceTests {
             }
             return "carried on as if nothing happened"
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         bad.cancel()
         #expect(await bad.value == "carried on as if nothing happened")
 
@@ -106,7 +106,7 @@ struct ReferenceTests {
             }
             return "finished"
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         good.cancel()
         #expect(await good.result.failure is CancellationError)
     }
@@ -129,9 +129,9 @@ struct ReferenceTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(by: .seconds(2))  // the deadline fires; the worker ignores it
-        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(3)))
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(3)))
         clock.advance(by: .seconds(1))  // grace period of the report
         await handler.waitForEntries(1)
         #expect(handler.entries[0].message.contains("ignored cancellation"))

@@ -22,9 +22,9 @@ struct ShieldTests {
             }
             return false
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         task.cancel()
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         clock.advance(by: .seconds(2))
         #expect(await task.result.failure is CancellationError)
         #expect(steps.all == ["cleanup started, cancelled: false", "cleanup finished"])
@@ -58,10 +58,10 @@ struct ShieldTests {
             }
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         // The scope's grace timer is armed once its cancellation has happened.
-        await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
         clock.advance(by: .seconds(2))
         #expect(await task.result.failure is TimeoutError)
     }
@@ -88,7 +88,7 @@ struct ShieldTests {
                 try await clock.sleep(for: .seconds(3_600))
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(5))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.location.line == line)

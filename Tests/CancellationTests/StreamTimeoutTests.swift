@@ -81,10 +81,11 @@ func consume<S: AsyncSequence & Sendable>(_ sequence: S) -> Task<Consumed, Never
     }
 }
 
-/// Lets `clock` reach `seconds` once the consumer and the upstream are both waiting on it (the timeout's
-/// timer and the upstream's sleep).
-func step(_ clock: ManualClock, to seconds: Duration, sleepers: Int = 2) async {
-    await clock.waitForSleepers(count: sleepers)
+/// Lets `clock` reach `seconds` once the consumer and the upstream are both waiting on it: the upstream's
+/// sleeps, and the library timers of the operator's deadline.
+func step(_ clock: ManualClock, to seconds: Duration, sleepers: Int = 1, timers: Int = 1) async throws {
+    try await clock.waitForSleepers(count: sleepers)
+    try await clock.waitForTimers(count: timers)
     clock.advance(to: ManualClock.Instant(offset: seconds))
 }
 
@@ -127,7 +128,7 @@ struct StreamTimeoutTests {
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.milliseconds(2_500), .element("b")), (.seconds(4), .element("c")), (.seconds(5), .finish)])
         let task = consume(upstream.timeout(after: .seconds(2), clock: clock))
         for instant in [Duration.seconds(1), .milliseconds(2_500), .seconds(4), .seconds(5)] {
-            await step(clock, to: instant)
+            try await step(clock, to: instant)
         }
         let consumed = await task.value
         #expect(consumed.elements == ["a", "b", "c"])
@@ -144,8 +145,8 @@ struct StreamTimeoutTests {
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.seconds(5), .element("b"))])
         let line = #line + 1
         let task = consume(upstream.timeout(after: .seconds(2), clock: clock))
-        await step(clock, to: .seconds(1))
-        await step(clock, to: .seconds(3))
+        try await step(clock, to: .seconds(1))
+        try await step(clock, to: .seconds(3))
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         let error = try #require(consumed.error as? TimeoutError)
@@ -163,9 +164,9 @@ struct StreamTimeoutTests {
         // It ends with an error of its own, which passes through whichever way the tie at 2 s went.
         let upstream = Marbles(clock: clock, [(.seconds(2), .element("a")), (.milliseconds(3_500), .element("b")), (.seconds(4), .fail(OperationError(code: 1)))])
         let task = consume(upstream.timeout(after: .seconds(2), clock: clock))
-        await step(clock, to: .seconds(2))
-        await step(clock, to: .milliseconds(3_500))
-        await step(clock, to: .seconds(4))
+        try await step(clock, to: .seconds(2))
+        try await step(clock, to: .milliseconds(3_500))
+        try await step(clock, to: .seconds(4))
         let consumed = await task.value
         #expect(consumed.elements == ["a", "b"])
         #expect(consumed.error as? OperationError == OperationError(code: 1))
@@ -177,8 +178,8 @@ struct StreamTimeoutTests {
         let clock = ManualClock()
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.milliseconds(2_999), .finish)])
         let task = consume(upstream.timeout(after: .seconds(2), clock: clock))
-        await step(clock, to: .seconds(1))
-        await step(clock, to: .milliseconds(2_999))
+        try await step(clock, to: .seconds(1))
+        try await step(clock, to: .milliseconds(2_999))
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect(consumed.error == nil)
@@ -192,7 +193,7 @@ struct StreamTimeoutTests {
         // appears, no other error, and the sequence is finished.
         let upstream = Marbles(clock: clock, [(.seconds(2), .finish)])
         let task = consume(upstream.timeout(after: .seconds(2), clock: clock))
-        await step(clock, to: .seconds(2))
+        try await step(clock, to: .seconds(2))
         let consumed = await task.value
         #expect(consumed.elements.isEmpty)
         #expect(consumed.error == nil || consumed.error is TimeoutError)
@@ -205,8 +206,8 @@ struct StreamTimeoutTests {
         let clock = ManualClock()
         let early = Marbles(clock: clock, [(.seconds(1), .element("a")), (.seconds(2), .fail(OperationError(code: 9)))])
         let task = consume(early.timeout(after: .seconds(5), clock: clock))
-        await step(clock, to: .seconds(1))
-        await step(clock, to: .seconds(2))
+        try await step(clock, to: .seconds(1))
+        try await step(clock, to: .seconds(2))
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect(consumed.error as? OperationError == OperationError(code: 9))
@@ -215,7 +216,7 @@ struct StreamTimeoutTests {
         let atDeadlineClock = ManualClock()
         let atDeadline = Marbles(clock: atDeadlineClock, [(.seconds(2), .fail(OperationError(code: 4)))])
         let second = consume(atDeadline.timeout(after: .seconds(2), clock: atDeadlineClock))
-        await step(atDeadlineClock, to: .seconds(2))
+        try await step(atDeadlineClock, to: .seconds(2))
         #expect(await second.value.error as? OperationError == OperationError(code: 4))
     }
 
@@ -224,8 +225,8 @@ struct StreamTimeoutTests {
         let clock = ManualClock()
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.seconds(10), .element("b"))])
         let task = consume(upstream.timeout(after: .seconds(5), clock: clock))
-        await step(clock, to: .seconds(1))
-        await clock.waitForSleepers(count: 2)
+        try await step(clock, to: .seconds(1))
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
@@ -240,7 +241,7 @@ struct StreamTimeoutTests {
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
         let task = consume(stream.timeout(after: .seconds(1), clock: clock))
         continuation.yield("a")
-        await step(clock, to: .seconds(1), sleepers: 1)
+        try await step(clock, to: .seconds(1), sleepers: 0)
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect(consumed.error is TimeoutError)
@@ -264,8 +265,8 @@ struct StreamTimeoutTests {
         continuation.yield("late")
         continuation.finish()
         let task = consume(uncooperative.timeout(after: .seconds(1), clock: clock))
-        await step(clock, to: .seconds(1))
-        await clock.waitForSleepers(count: 1)
+        try await step(clock, to: .seconds(1))
+        try await clock.waitForSleepers(count: 1)
         clock.advance(to: ManualClock.Instant(offset: .seconds(3)))
         let consumed = await task.value
         #expect(consumed.elements == ["late"])
@@ -291,9 +292,9 @@ struct StreamDeadlineTests {
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.seconds(2), .element("b")), (.seconds(4), .element("c"))])
         let line = #line + 1
         let task = consume(upstream.deadline(after: .seconds(3), clock: clock))
-        await step(clock, to: .seconds(1))
-        await step(clock, to: .seconds(2))
-        await step(clock, to: .seconds(3))
+        try await step(clock, to: .seconds(1))
+        try await step(clock, to: .seconds(2))
+        try await step(clock, to: .seconds(3))
         let consumed = await task.value
         #expect(consumed.elements == ["a", "b"])
         let error = try #require(consumed.error as? TimeoutError)
@@ -309,8 +310,8 @@ struct StreamDeadlineTests {
         let clock = ManualClock()
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.seconds(3), .element("b")), (.seconds(4), .element("c"))])
         let task = consume(upstream.deadline(after: .seconds(3), clock: clock))
-        await step(clock, to: .seconds(1))
-        await step(clock, to: .seconds(3))
+        try await step(clock, to: .seconds(1))
+        try await step(clock, to: .seconds(3))
         let consumed = await task.value
         #expect(consumed.elements == ["a", "b"])
         #expect(consumed.error is TimeoutError)
@@ -322,8 +323,8 @@ struct StreamDeadlineTests {
         let clock = ManualClock()
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.seconds(2), .finish)])
         let task = consume(upstream.deadline(after: .seconds(3), clock: clock))
-        await step(clock, to: .seconds(1))
-        await step(clock, to: .seconds(2))
+        try await step(clock, to: .seconds(1))
+        try await step(clock, to: .seconds(2))
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect(consumed.error == nil)
@@ -335,8 +336,8 @@ struct StreamDeadlineTests {
         clock.advance(by: .seconds(10))
         let upstream = Marbles(clock: clock, [(.seconds(11), .element("a")), (.seconds(20), .element("b"))])
         let task = consume(upstream.deadline(at: ManualClock.Instant(offset: .seconds(14)), clock: clock))
-        await step(clock, to: .seconds(11))
-        await step(clock, to: .seconds(14))
+        try await step(clock, to: .seconds(11))
+        try await step(clock, to: .seconds(14))
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect((consumed.error as? TimeoutError)?.timeout == .seconds(4))
@@ -347,7 +348,7 @@ struct StreamDeadlineTests {
         let clock = ManualClock()
         let upstream = Marbles(clock: clock, [(.seconds(1), .fail(OperationError(code: 2)))])
         let task = consume(upstream.deadline(after: .seconds(3), clock: clock))
-        await step(clock, to: .seconds(1))
+        try await step(clock, to: .seconds(1))
         #expect(await task.value.error as? OperationError == OperationError(code: 2))
     }
 
@@ -356,7 +357,7 @@ struct StreamDeadlineTests {
         let clock = ManualClock()
         let upstream = Marbles(clock: clock, [(.seconds(10), .element("a"))])
         let task = consume(upstream.deadline(after: .seconds(5), clock: clock))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         let consumed = await task.value
         #expect(consumed.error is CancellationError)

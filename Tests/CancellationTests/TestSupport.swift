@@ -101,3 +101,12 @@ extension Result {
 func outcome<Value: Sendable>(of task: Task<Value, any Error>) async -> Result<Value, any Error> {
     await task.result
 }
+
+extension ManualClock {
+    /// Suspends until at least `sleeps` sleeps (the code under test's own waits on the clock) and at least
+    /// `timers` library timers (deadlines of timeouts and scopes, report and grace timers) are pending.
+    func waitForPending(sleeps: Int, timers: Int) async throws {
+        try await waitForSleepers(count: sleeps)
+        try await waitForTimers(count: timers)
+    }
+}

@@ -33,7 +33,7 @@ struct TimeoutTests {
                 return Task.isCancelled
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(2))
         #expect(try await task.value == false)
         #expect(clock.pendingSleepers == 0)
@@ -56,7 +56,7 @@ struct TimeoutTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.timeout == .seconds(1))
@@ -73,9 +73,9 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(2))
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(2))
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)
     }
@@ -91,7 +91,7 @@ struct TimeoutTests {
                 return ("late result", scope.isCancelled)
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         let (value, scopeWasCancelled) = try await task.value
         #expect(value == "late result")
@@ -112,7 +112,7 @@ struct TimeoutTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure as? OperationError == OperationError(code: 3))
     }
@@ -142,7 +142,7 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(10))
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         #expect(await task.result.failure is CancellationError)
         #expect(clock.now == ManualClock.Instant(offset: .zero))
@@ -156,7 +156,7 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(10))
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is CancellationError)
@@ -172,7 +172,7 @@ struct TimeoutTests {
                 try Task.checkCancellation()
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         task.cancel()
         clock.advance(by: .seconds(4))
@@ -220,7 +220,7 @@ struct TimeoutTests {
                 return EffectiveDeadline.current == nil
             }
         }
-        await clock.waitForSleepers(count: 1)
+        try await clock.waitForSleepers(count: 1)
         #expect(clock.pendingSleepers == 1)  // no timer was armed
         clock.advance(by: .seconds(1_000_000))
         #expect(try await task.value)
@@ -247,7 +247,7 @@ struct TimeoutTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(by: .milliseconds(50))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.location.line == outerLine)
@@ -271,7 +271,7 @@ struct TimeoutTests {
                 }
             }
         }
-        await clock.waitForSleepers(count: 3)
+        try await clock.waitForSleepers(count: 3)
         clock.advance(by: .milliseconds(50))
         let (line, bodyCancelled, outerCancelled) = try await task.value
         #expect(line == innerLine)
@@ -291,7 +291,7 @@ struct TimeoutTests {
             #expect(value == nil)
             return Task.isCancelled
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         #expect(try await task.value == false)
         #expect(clock.pendingSleepers == 0)  // the timer's sleep and the operation's sleep are gone
@@ -382,7 +382,7 @@ struct TimeoutTests {
                 return "finished"
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         clock.advance(by: .seconds(1))
         #expect(try await task.value == nil)
         #expect(try await withTimeoutOrNil(.seconds(1), clock: clock) { "fast" } == "fast")
@@ -396,7 +396,7 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(10))
             }
         }
-        await clock.waitForSleepers(count: 2)
+        try await clock.waitForSleepers(count: 2)
         task.cancel()
         #expect(await task.result.failure is CancellationError)
     }

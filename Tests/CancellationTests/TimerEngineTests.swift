@@ -1,9 +1,11 @@
-@testable import Cancellation
+@_spi(Testing) @testable import Cancellation
 import Testing
 
-/// The timer heap and the shared engine behind continuous and suspending clock deadlines.
+/// The timer heap, the engine, and the wake-ups that drive it.
 @Suite("Timer engine")
 struct TimerEngineTests {
+    // MARK: Heap
+
     @Test("the heap keeps its order and index bookkeeping through random inserts and removals")
     func heapRandomOperations() {
         var generator = SplitMix64(state: 42)
@@ -12,8 +14,7 @@ struct TimerEngineTests {
         for step in 0..<20_000 {
             switch Int.random(in: 0..<3, using: &generator) {
             case 0, 1:
-                let deadline = Duration.milliseconds(Int64.random(in: 0...1_000, using: &generator))
-                let entry = ClosureTimerEntry(deadline: deadline, latest: deadline + .milliseconds(Int64.random(in: 0...5, using: &generator)), action: { _ in })
+                let entry = entry(latest: .milliseconds(Int64.random(in: 0...1_005, using: &generator)))
                 heap.insert(entry)
                 live.append(entry)
             default:
@@ -32,8 +33,25 @@ struct TimerEngineTests {
             #expect(entry.heapIndex == nil)
             previous = entry.timerLatest
         }
-        let strangerRemoved = heap.remove(ClosureTimerEntry(deadline: .zero, latest: .zero, action: { _ in }))
+        let strangerRemoved = heap.remove(entry(latest: .zero))
         #expect(!strangerRemoved)
+    }
+
+    @Test("moving an entry keeps the heap ordered; a stranger cannot be moved")
+    func heapMove() {
+        var heap = TimerHeap()
+        let entries = (0..<50).map { index in entry(latest: .milliseconds(Int64(index))) }
+        for entry in entries { heap.insert(entry) }
+        let movedLater = heap.move(entries[0], latest: .seconds(10))
+        let movedEarlier = heap.move(entries[49], latest: .zero)
+        #expect(movedLater && movedEarlier)
+        #expect(heap.isValid())
+        #expect(heap.first === entries[49])
+        let strangerMoved = heap.move(entry(latest: .zero), latest: .seconds(1))
+        #expect(!strangerMoved)
+        var last: TimerEntry?
+        while let entry = heap.popFirst() { last = entry }
+        #expect(last === entries[0])
     }
 
     @Test("the engine's inlined duration arithmetic agrees with the standard library's operators")
@@ -62,56 +80,165 @@ struct TimerEngineTests {
         #expect(longestArmableDuration == .seconds(Int64(UInt32.max)))
     }
 
-    @Test("moving an entry keeps the heap ordered; a stranger cannot be moved")
-    func heapMove() {
-        var heap = TimerHeap()
-        let entries = (0..<50).map { index in
-            ClosureTimerEntry(deadline: .milliseconds(Int64(index)), latest: .milliseconds(Int64(index)), action: { _ in })
-        }
-        for entry in entries { heap.insert(entry) }
-        let movedLater = heap.move(entries[0], deadline: .seconds(10), latest: .seconds(10))
-        let movedEarlier = heap.move(entries[49], deadline: .zero, latest: .zero)
-        #expect(movedLater && movedEarlier)
-        #expect(heap.isValid())
-        #expect(heap.first === entries[49])
-        let stranger = ClosureTimerEntry(deadline: .zero, latest: .zero, action: { _ in })
-        let strangerMoved = heap.move(stranger, deadline: .seconds(1), latest: .seconds(1))
-        #expect(!strangerMoved)
-        var last: TimerEntry?
-        while let entry = heap.popFirst() { last = entry }
-        #expect(last === entries[0])
-    }
+    // MARK: Engine, driven by hand
 
     @Test("an entry armed again while pending moves in place; armed again after it fired, it fires again")
-    func entryRearm() async {
-        let engine = TimerEngine(clock: ContinuousClock())
+    func entryRearm() {
+        let time = ManualTime()
         let entry = RecordingEntry()
-        engine.arm(entry, atOffset: engine.now() + .seconds(3_600), tolerance: nil, token: 1)
-        engine.arm(entry, atOffset: engine.now() + .seconds(7_200), tolerance: nil, token: 2)
-        #expect(engine.pendingCount == 1)
-        let first = await entry.nextFire { engine.arm(entry, atOffset: engine.now() + .milliseconds(1), tolerance: nil, token: 3) }
-        #expect(first == 3)
-        #expect(engine.pendingCount == 0)
-        #expect(engine.cancel(entry) == false)  // already fired
-        let second = await entry.nextFire { engine.arm(entry, atOffset: engine.now(), tolerance: nil, token: 4) }
-        #expect(second == 4)
-        #expect(entry.fireCount == 2)
+        time.engine.arm(entry, at: .seconds(3_600), tolerance: nil, token: 1)
+        time.engine.arm(entry, at: .seconds(7_200), tolerance: nil, token: 2)
+        #expect(time.engine.pendingCount == 1)
+        time.engine.arm(entry, at: .milliseconds(1), tolerance: nil, token: 3)
+        #expect(time.engine.pendingCount == 1)
+        time.advance(to: .milliseconds(1))
+        #expect(entry.tokens == [3])
+        #expect(time.engine.pendingCount == 0)
+        #expect(time.engine.cancel(entry) == false)  // already fired
+        time.engine.arm(entry, at: .milliseconds(1), tolerance: nil, token: 4)  // due at once
+        time.advance(to: .milliseconds(1))
+        #expect(entry.tokens == [3, 4])
     }
 
-    @Test("a continuous-clock timeout fires through the engine, without a task per timer")
+    @Test("a timer never fires before its deadline, and by its deadline plus tolerance at the latest")
+    func toleranceWindow() {
+        let wakeups = RecordingWakeup()
+        let time = ManualTime(wakeup: wakeups, honoursTolerance: true)
+        let early = RecordingEntry()
+        let tolerant = RecordingEntry()
+        time.engine.arm(tolerant, at: .seconds(1), tolerance: .milliseconds(500), token: 1)
+        time.engine.arm(early, at: .seconds(1), tolerance: nil, token: 2)
+        #expect(wakeups.requests == [.milliseconds(1_500), .seconds(1)])  // each earlier than planned
+        time.advance(to: .milliseconds(999))
+        #expect(early.tokens.isEmpty && tolerant.tokens.isEmpty)
+        time.advance(to: .seconds(1))
+        #expect(early.tokens == [2] && tolerant.tokens.isEmpty)
+        time.advance(to: .milliseconds(1_500))
+        #expect(tolerant.tokens == [1])
+    }
+
+    @Test("the driver is woken only for an earlier wake-up; after the heap drains it looks once more, then goes idle")
+    func wakeupsAndIdling() {
+        let wakeups = RecordingWakeup()
+        let time = ManualTime(wakeup: wakeups, longestWait: .seconds(1))
+        let first = RecordingEntry()
+        let second = RecordingEntry()
+        time.engine.arm(first, at: .seconds(5), tolerance: nil, token: 1)
+        time.engine.arm(second, at: .seconds(3), tolerance: nil, token: 2)
+        time.engine.arm(RecordingEntry(), at: .seconds(7), tolerance: nil, token: 3)
+        #expect(wakeups.requests == [.seconds(5), .seconds(3)])
+        // A far deadline is looked at again after the longest wait; the next wake-up is planned by the run.
+        time.set(.seconds(3))
+        #expect(time.engine.runDueTimers() == .seconds(4))
+        #expect(second.tokens == [2])
+        time.set(.seconds(5))
+        #expect(time.engine.runDueTimers() == .seconds(6))
+        time.set(.seconds(7))
+        // The heap drained: one more look a while ahead, so a later timer armed meanwhile needs no wake-up.
+        #expect(time.engine.runDueTimers() == .seconds(8))
+        time.engine.arm(RecordingEntry(), at: .seconds(20), tolerance: nil, token: 4)
+        #expect(wakeups.requests.count == 2)
+        time.set(.seconds(20))
+        #expect(time.engine.runDueTimers() == .seconds(21))
+        #expect(time.engine.runDueTimers() == nil)  // nothing pending twice in a row: idle
+        time.engine.arm(RecordingEntry(), at: .seconds(30), tolerance: nil, token: 5)
+        #expect(wakeups.requests == [.seconds(5), .seconds(3), .seconds(30)])
+    }
+
+    @Test("engine stress: arm, move and disarm from many tasks while time advances; each timer fires at most once, never early, never after being disarmed, and every armed one fires")
+    func engineStress() async {
+        let time = ManualTime()
+        let outcomes = EngineOutcomes()
+        let armed = LockedValue(0)
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var generator = SplitMix64(state: UInt64(worker + 1))
+                    for index in 0..<500 {
+                        let id = worker * 1_000 + index
+                        let deadline = time.now.adding(.milliseconds(Int64.random(in: 0...30, using: &generator)))
+                        let registration = time.engine.schedule(at: deadline, tolerance: nil) {
+                            outcomes.fired(id, early: time.now.isShorter(than: deadline))
+                        }
+                        if Bool.random(using: &generator) {
+                            if registration.cancel() { outcomes.disarmed(id) }
+                        } else {
+                            outcomes.expect(id)
+                        }
+                        armed.withLock { $0 += 1 }
+                        if index % 50 == 0 { await Task.yield() }
+                    }
+                }
+            }
+            group.addTask {
+                // Time moves on, in small steps, while the workers arm and disarm.
+                while armed.withLock({ $0 }) < 4_000 {
+                    time.advance(by: .milliseconds(1))
+                    await Task.yield()
+                }
+            }
+        }
+        time.advance(by: .seconds(1))  // past every deadline
+        let report = outcomes.report
+        #expect(report.doubleFires.isEmpty)
+        #expect(report.earlyFires.isEmpty)
+        #expect(report.firedAfterDisarm.isEmpty)
+        #expect(report.missing.isEmpty)
+        #expect(time.engine.pendingCount == 0)
+    }
+
+    // MARK: Engines of the standard clocks, driven by Dispatch
+
+    @Test("a Dispatch-driven engine fires every timer once, never early, never after being disarmed")
+    func dispatchDrivenEngine() async {
+        let reference = ContinuousClock.now
+        let engine = TimerEngine(
+            clock: ContinuousClock.self,
+            now: { reference.duration(to: .now) },
+            instant: { reference.advanced(by: $0) },
+            wakeup: DispatchWakeup(label: "tests.dispatch-driven-engine"),
+            honoursTolerance: true,
+            longestWait: .seconds(1)
+        )
+        let outcomes = EngineOutcomes()
+        var generator = SplitMix64(state: 11)
+        for id in 0..<2_000 {
+            let deadline = engine.now().adding(.microseconds(Int64.random(in: 0...20_000, using: &generator)))
+            let registration = engine.schedule(at: deadline, tolerance: nil) {
+                outcomes.fired(id, early: engine.now().isShorter(than: deadline))
+            }
+            if id % 3 == 0 {
+                if registration.cancel() { outcomes.disarmed(id) }
+            } else {
+                outcomes.expect(id)
+            }
+        }
+        await outcomes.waitUntilAllExpectedFired()
+        let report = outcomes.report
+        #expect(report.doubleFires.isEmpty)
+        #expect(report.earlyFires.isEmpty)
+        #expect(report.firedAfterDisarm.isEmpty)
+        #expect(engine.pendingCount == 0)
+    }
+
+    @Test("a continuous-clock timeout fires through the shared engine, without a task per timer")
     func continuousTimeoutFires() async throws {
+        let firedBefore = TimerEngine.continuous.firedTimerCount
         let error = await #expect(throws: TimeoutError.self) {
             try await withTimeout(.milliseconds(20)) {
                 try await Task.sleep(for: .seconds(3_600))
             }
         }
         #expect(error?.timeout == .milliseconds(20))
+        #expect(TimerEngine.continuous.firedTimerCount > firedBefore)
+        let suspendingBefore = TimerEngine.suspending.firedTimerCount
         let suspending = await #expect(throws: TimeoutError.self) {
             try await withTimeout(.milliseconds(20), clock: SuspendingClock()) {
                 try await Task.sleep(for: .seconds(3_600))
             }
         }
         #expect(suspending != nil)
+        #expect(TimerEngine.suspending.firedTimerCount > suspendingBefore)
     }
 
     @Test("a continuous-clock scope rescheduled many times fires once, at its last deadline")
@@ -128,42 +255,61 @@ struct TimerEngineTests {
         #expect(error.map { $0.timeout >= .milliseconds(10) && $0.timeout < .seconds(3_600) } == true)
     }
 
-    @Test("engine stress: random arm, disarm and fire from many tasks; each timer fires at most once, never early, never after being disarmed")
-    func engineStress() async throws {
-        let engine = TimerEngine(clock: ContinuousClock())
-        let clock = ContinuousClock()
-        let outcomes = EngineOutcomes()
-        await withTaskGroup(of: Void.self) { group in
-            for worker in 0..<8 {
-                group.addTask {
-                    var generator = SplitMix64(state: UInt64(worker + 1))
-                    for index in 0..<500 {
-                        let id = worker * 1_000 + index
-                        let deadline = clock.now.advanced(by: .microseconds(Int64.random(in: 0...3_000, using: &generator)))
-                        let entry = engine.schedule(at: deadline, tolerance: nil) { _ in
-                            outcomes.fired(id, early: clock.now < deadline)
-                        }
-                        if Bool.random(using: &generator) {
-                            if engine.cancel(entry) { outcomes.disarmed(id) }
-                        } else {
-                            outcomes.expect(id)
-                        }
-                        if index % 50 == 0 { await Task.yield() }
-                    }
-                }
-            }
-        }
-        // Every timer that was not disarmed fires; wait for the engine to drain (bounded).
-        let drained = clock.now.advanced(by: .seconds(30))
-        while engine.pendingCount > 0 || !outcomes.allExpectedFired, clock.now < drained {
-            try await Task.sleep(for: .milliseconds(5))
-        }
-        let report = outcomes.report
-        #expect(report.doubleFires.isEmpty)
-        #expect(report.earlyFires.isEmpty)
-        #expect(report.firedAfterDisarm.isEmpty)
-        #expect(report.missing.isEmpty)
-        #expect(engine.pendingCount == 0)
+    // MARK: Helpers
+
+    private func entry(latest: Duration) -> TimerEntry {
+        let entry = ClosureTimerEntry {}
+        entry.timerLatest = latest
+        return entry
+    }
+}
+
+/// An engine whose time a test moves by hand, as `ManualClock` does.
+final class ManualTime: Sendable {
+    private let time = LockedValue(Duration.zero)
+    let engine: TimerEngine
+
+    init(wakeup: (any TimerEngineWakeup)? = nil, honoursTolerance: Bool = false, longestWait: Duration? = nil) {
+        let reference = ContinuousClock.now
+        let time = self.time
+        engine = TimerEngine(
+            clock: ContinuousClock.self,
+            now: { time.withLock { $0 } },
+            instant: { reference.advanced(by: $0) },
+            wakeup: wakeup,
+            honoursTolerance: honoursTolerance,
+            longestWait: longestWait
+        )
+    }
+
+    var now: Duration { time.withLock { $0 } }
+
+    /// Sets the time without firing anything.
+    func set(_ now: Duration) {
+        time.withLock { $0 = now }
+    }
+
+    /// Moves the time to `instant` (never back) and fires what is due.
+    func advance(to instant: Duration) {
+        time.withLock { $0 = max($0, instant) }
+        engine.fireDueTimers()
+    }
+
+    /// Moves the time by `duration` and fires what is due.
+    func advance(by duration: Duration) {
+        let target = time.withLock { $0 + duration }
+        advance(to: target)
+    }
+}
+
+/// A wake-up that records what it was asked for, and wakes nothing.
+final class RecordingWakeup: TimerEngineWakeup {
+    private let recorded = LockedValue<[Duration]>([])
+
+    var requests: [Duration] { recorded.withLock { $0 } }
+
+    func wake(at offset: Duration, of engine: TimerEngine) {
+        recorded.withLock { $0.append(offset) }
     }
 }
 
@@ -180,16 +326,23 @@ final class EngineOutcomes: Sendable {
         var disarmed: Set<Int> = []
         var expected: Set<Int> = []
         var report = Report()
+        var waiter: CheckedContinuation<Void, Never>?
+
+        var allExpectedFired: Bool { expected.isSubset(of: fired) }
     }
 
     private let state = LockedValue(State())
 
     func fired(_ id: Int, early: Bool) {
-        state.withLock { state in
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if !state.fired.insert(id).inserted { state.report.doubleFires.append(id) }
             if early { state.report.earlyFires.append(id) }
             if state.disarmed.contains(id) { state.report.firedAfterDisarm.append(id) }
+            guard state.allExpectedFired else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
         }
+        waiter?.resume()
     }
 
     func disarmed(_ id: Int) {
@@ -203,8 +356,16 @@ final class EngineOutcomes: Sendable {
         state.withLock { _ = $0.expected.insert(id) }
     }
 
-    var allExpectedFired: Bool {
-        state.withLock { $0.expected.isSubset(of: $0.fired) }
+    /// Suspends until every expected timer has fired.
+    func waitUntilAllExpectedFired() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                if state.allExpectedFired { return true }
+                state.waiter = continuation
+                return false
+            }
+            if done { continuation.resume() }
+        }
     }
 
     var report: Report {
@@ -216,32 +377,16 @@ final class EngineOutcomes: Sendable {
     }
 }
 
-/// A timer entry that hands the token of its next firing to a waiting test.
+/// A timer entry that records the tokens it fired with.
 ///
-/// `@unchecked Sendable` is restated because ``TimerEntry`` is; the state this class adds is in a `Mutex`.
+/// `@unchecked Sendable` is restated because ``TimerEntry`` is; the state this class adds is in a
+/// `LockedValue`.
 final class RecordingEntry: TimerEntry, @unchecked Sendable {
-    private let state = LockedValue<(waiter: CheckedContinuation<UInt64, Never>?, fires: Int)>((nil, 0))
+    private let fired = LockedValue<[UInt64]>([])
 
-    init() {
-        super.init(deadline: .zero, latest: .zero)
-    }
-
-    var fireCount: Int { state.withLock { $0.fires } }
-
-    /// Runs `arm`, then waits for the entry to fire and returns the token it fired with.
-    func nextFire(after arm: () -> Void) async -> UInt64 {
-        await withCheckedContinuation { continuation in
-            state.withLock { $0.waiter = continuation }
-            arm()
-        }
-    }
+    var tokens: [UInt64] { fired.withLock { $0 } }
 
     override func fire(token: UInt64) {
-        let waiter = state.withLock { state in
-            state.fires += 1
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: token)
+        fired.withLock { $0.append(token) }
     }
 }

@@ -1,126 +1,299 @@
-/// The pure state of one cancel scope: its deadline, its own cancellation and its life cycle.
+/// The pure state of one cancel scope: its phase, its deadline and the timers armed for it, and its own
+/// cancellation.
 ///
-/// Times are offsets from the scope's start on the scope's clock, so the machine — and everything that
-/// runs on every call — is the same code whatever the clock. Every transition returns what the caller must
-/// do outside the lock (arm a timer, cancel the operation's task), so no foreign code ever runs while the
+/// Times are offsets from the scope's start on the scope's clock, so the machine — and everything that runs
+/// on every call — is the same code whatever the clock. Every transition returns what the scope must do:
+/// arming or disarming its deadline happens under the scope's lock (the engine's lock nests inside it), and
+/// cancelling the operation's task after the lock is released, so no foreign code ever runs while the
 /// scope's lock is held.
-struct CancelScopeStateMachine: Sendable {
+///
+/// Generic over the grace timer's handle only so that tests can drive the machine without an engine.
+struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
     /// A point in time: the offset from the scope's start on the scope's clock.
     typealias Instant = Duration
 
-    enum Phase: Sendable {
-        case created
-        case running
-        case finished
-    }
-
-    struct Cancellation: Sendable {
+    /// The scope's own cancellation: its deadline expired or it was cancelled explicitly.
+    struct Cancellation: Sendable, Equatable {
         var reason: CancellationReason
         /// Whether the cancellation of the task that opened the scope reached the scope's operation before
         /// this one did; then that, not this, is the first cause inside the scope.
         var callerCancelledFirst = false
+        /// When the scope was cancelled.
         var at: Instant
         /// The deadline in force when the scope was cancelled.
         var deadline: Instant?
     }
 
-    /// What to do after setting or reaching a deadline.
-    enum DeadlineAction: Sendable, Equatable {
-        /// Nothing: no deadline to arm, or the scope is finished or already cancelled.
+    /// What the scope must do after a transition.
+    enum Action: Sendable, Equatable {
+        /// Nothing.
         case none
-        /// Arm a timer for `deadline`, tagged with `generation`; earlier timers are stale.
-        case arm(Instant, generation: UInt64)
-        /// The deadline has passed: the operation's task must be cancelled now.
-        case cancel
+        /// Arm the scope's deadline for this instant and generation, under the scope's lock: the scope's entry
+        /// is inserted in its engine, or moved in place; a timer of an older generation is stale.
+        case armDeadline(Instant, generation: UInt64)
+        /// Take the scope's deadline out of its engine, under the scope's lock.
+        case disarmDeadline
+        /// The scope's own cancellation just happened. Under the scope's lock: take the deadline out of its
+        /// engine if `disarmDeadline`, and arm the grace timer for `graceDeadline` if there is one (then
+        /// record it with ``graceTimerArmed(_:)``). After the lock: cancel the operation's task.
+        case cancelOperation(disarmDeadline: Bool, graceDeadline: Instant?)
     }
 
-    private(set) var phase: Phase = .created
-    private(set) var deadline: Instant?
-    private(set) var generation: UInt64 = 0
-    private(set) var cancellation: Cancellation?
-    private(set) var caughtCancellation = false
-    /// Whether a report that the operation ignores cancellation was logged.
-    private(set) var reportedUncooperative = false
+    /// What ending the scope leaves to do.
+    struct Ending: Sendable {
+        /// Take the scope's deadline out of its engine.
+        var disarmDeadline: Bool
+        /// A grace timer still armed, to disarm.
+        var graceTimer: GraceTimer?
+        /// The operation was reported for ignoring this cancellation: log that it has ended.
+        var lateFinish: Cancellation?
+    }
+
+    /// The scope has been made, and its operation has not started.
+    struct Created: Sendable {
+        var deadline: Instant?
+        /// An explicit cancellation before the start: the operation starts cancelled.
+        var cancellation: Cancellation?
+    }
+
+    /// The operation runs.
+    struct Running: Sendable {
+        var deadline: Instant?
+        /// Counts the deadline's moves; a timer armed for an older generation is stale.
+        var generation: UInt64 = 0
+        /// Whether the scope's entry was put in its engine for the current deadline and has not fired since.
+        var deadlineArmed = false
+        var cancellation: Cancellation?
+        /// The timer that reports an operation ignoring the scope's cancellation, while it is armed.
+        var graceTimer: GraceTimer?
+        /// Whether the operation was reported for ignoring the cancellation.
+        var reportedUncooperative = false
+    }
+
+    /// The operation has ended; no timer acts on the scope any more.
+    struct Finished: Sendable {
+        var deadline: Instant?
+        var cancellation: Cancellation?
+        /// Whether the scope turned its own cancellation into its outcome (Trio's `cancelled_caught`).
+        var caught = false
+    }
+
+    enum State: Sendable {
+        case created(Created)
+        case running(Running)
+        case finished(Finished)
+    }
+
+    private(set) var state: State
     let location: ScopeLocation
+    /// How long after its cancellation an operation that has not ended is reported, or `nil` for never.
+    let gracePeriod: Duration?
 
-    init(deadline: Instant?, location: ScopeLocation) {
-        self.deadline = deadline
+    init(deadline: Instant?, location: ScopeLocation, gracePeriod: Duration? = nil) {
+        self.state = .created(Created(deadline: deadline))
         self.location = location
+        if let gracePeriod, gracePeriod.isPositive, gracePeriod.isShorter(than: longestArmableDuration) {
+            self.gracePeriod = gracePeriod
+        } else {
+            self.gracePeriod = nil
+        }
     }
+
+    // MARK: Reading
+
+    /// The deadline, in every phase.
+    var deadline: Instant? {
+        switch state {
+        case .created(let created): return created.deadline
+        case .running(let running): return running.deadline
+        case .finished(let finished): return finished.deadline
+        }
+    }
+
+    /// The scope's own cancellation, in every phase.
+    var cancellation: Cancellation? {
+        switch state {
+        case .created(let created): return created.cancellation
+        case .running(let running): return running.cancellation
+        case .finished(let finished): return finished.cancellation
+        }
+    }
+
+    /// Whether the scope turned its own cancellation into its outcome.
+    var caughtCancellation: Bool {
+        if case .finished(let finished) = state { return finished.caught }
+        return false
+    }
+
+    // MARK: Transitions
 
     /// The scope begins running its operation.
-    mutating func begin(now: Instant) -> DeadlineAction {
-        precondition(phase == .created, "a cancel scope runs once")
-        phase = .running
-        // Cancelled before it started: the operation's task must start cancelled.
-        guard cancellation == nil else { return .cancel }
-        return evaluateDeadline(now: now)
+    mutating func begin(now: Instant) -> Action {
+        guard case .created(let created) = state else {
+            preconditionFailure("a cancel scope runs once")
+        }
+        var running = Running(deadline: created.deadline, cancellation: created.cancellation)
+        let action: Action
+        if let cancellation = created.cancellation {
+            // Cancelled before it started: the operation's task must start cancelled.
+            action = .cancelOperation(disarmDeadline: false, graceDeadline: graceDeadline(after: cancellation))
+        } else {
+            action = evaluateDeadline(&running, now: now)
+        }
+        state = .running(running)
+        return action
     }
 
     /// The deadline is moved (or removed, with `nil`).
     ///
-    /// Moving the deadline of a scope that was already cancelled does not undo the cancellation.
-    mutating func setDeadline(_ newDeadline: Instant?, now: Instant) -> DeadlineAction {
-        deadline = newDeadline
-        generation &+= 1
-        guard phase == .running, cancellation == nil else { return .none }
-        return evaluateDeadline(now: now)
+    /// Moving the deadline of a scope that was already cancelled does not undo the cancellation; moving it
+    /// before the scope starts or after it ended only records it.
+    mutating func setDeadline(_ newDeadline: Instant?, now: Instant) -> Action {
+        switch state {
+        case .created(var created):
+            created.deadline = newDeadline
+            state = .created(created)
+            return .none
+        case .running(var running):
+            running.deadline = newDeadline
+            running.generation &+= 1
+            let action: Action
+            if running.cancellation != nil {
+                action = running.deadlineArmed ? .disarmDeadline : .none
+                running.deadlineArmed = false
+            } else {
+                action = evaluateDeadline(&running, now: now)
+            }
+            state = .running(running)
+            return action
+        case .finished(var finished):
+            finished.deadline = newDeadline
+            state = .finished(finished)
+            return .none
+        }
     }
 
-    /// A timer armed for `generation` fired at `now`.
-    mutating func timerFired(generation firedGeneration: UInt64, now: Instant) -> DeadlineAction {
-        guard phase == .running, cancellation == nil, firedGeneration == generation else { return .none }
-        return evaluateDeadline(now: now)
+    /// The deadline timer armed for `generation` fired at `now`.
+    mutating func deadlineFired(generation firedGeneration: UInt64, now: Instant) -> Action {
+        guard case .running(var running) = state, firedGeneration == running.generation else {
+            // A stale timer: the deadline moved since it was armed, or the scope has ended.
+            return .none
+        }
+        // The engine took the entry out when it fired it.
+        running.deadlineArmed = false
+        let action = running.cancellation == nil ? evaluateDeadline(&running, now: now) : .none
+        state = .running(running)
+        return action
     }
 
-    /// An explicit cancellation with a reason. Returns whether the operation's task must be cancelled.
-    mutating func cancel(reason: String, now: Instant) -> Bool {
-        guard cancellation == nil, phase != .finished else { return false }
-        cancellation = Cancellation(
-            reason: .cancelled(reason: reason, scope: location),
-            at: now,
-            deadline: deadline
-        )
-        // A scope that has not started yet is cancelled as soon as it starts: `begin` sees `cancellation`.
-        return phase == .running
+    /// An explicit cancellation with a reason.
+    mutating func cancel(reason: String, now: Instant) -> Action {
+        let cancellation = Cancellation(reason: .cancelled(reason: reason, scope: location), at: now)
+        switch state {
+        case .created(var created):
+            guard created.cancellation == nil else { return .none }
+            created.cancellation = Cancellation(reason: cancellation.reason, at: now, deadline: created.deadline)
+            // `begin` sees the cancellation and starts the operation cancelled.
+            state = .created(created)
+            return .none
+        case .running(var running):
+            guard running.cancellation == nil else { return .none }
+            let action = cancelRunning(&running, with: cancellation)
+            state = .running(running)
+            return action
+        case .finished:
+            return .none
+        }
+    }
+
+    /// The grace timer that ``Action/cancelOperation(disarmDeadline:graceDeadline:)`` asked for was armed.
+    mutating func graceTimerArmed(_ timer: GraceTimer) {
+        guard case .running(var running) = state else {
+            preconditionFailure("a grace timer is armed only while the operation runs")
+        }
+        running.graceTimer = timer
+        state = .running(running)
     }
 
     /// When the scope cancelled its operation, the caller's cancellation had already reached it.
     mutating func noteCallerCancelledFirst() {
-        cancellation?.callerCancelledFirst = true
+        switch state {
+        case .created:
+            break
+        case .running(var running):
+            running.cancellation?.callerCancelledFirst = true
+            state = .running(running)
+        case .finished(var finished):
+            finished.cancellation?.callerCancelledFirst = true
+            state = .finished(finished)
+        }
+    }
+
+    /// The grace timer fired: returns the cancellation to report if the operation is still running.
+    mutating func graceTimerFired() -> Cancellation? {
+        guard case .running(var running) = state, let cancellation = running.cancellation else { return nil }
+        running.graceTimer = nil
+        let report = running.reportedUncooperative ? nil : cancellation
+        running.reportedUncooperative = true
+        state = .running(running)
+        return report
     }
 
     /// The operation ended; no timer may act on the scope any more.
-    mutating func finish() {
-        phase = .finished
+    mutating func finish() -> Ending {
+        guard case .running(let running) = state else {
+            preconditionFailure("a cancel scope ends once, after it began")
+        }
+        state = .finished(Finished(deadline: running.deadline, cancellation: running.cancellation))
+        return Ending(
+            disarmDeadline: running.deadlineArmed,
+            graceTimer: running.graceTimer,
+            lateFinish: running.reportedUncooperative ? running.cancellation : nil
+        )
     }
 
-    /// The scope turned the operation's cancellation into its own outcome.
-    mutating func markCaught() {
-        caughtCancellation = true
-    }
-
-    /// A grace timer fired: returns the cancellation to report if the operation is still running.
-    mutating func uncooperativeCheck() -> Cancellation? {
-        guard phase == .running, let cancellation, !reportedUncooperative else { return nil }
-        reportedUncooperative = true
+    /// The scope turns its own cancellation into its outcome, if it was cancelled: returns that
+    /// cancellation.
+    mutating func catchCancellation() -> Cancellation? {
+        guard case .finished(var finished) = state, let cancellation = finished.cancellation else { return nil }
+        finished.caught = true
+        state = .finished(finished)
         return cancellation
     }
 
-    private mutating func evaluateDeadline(now: Instant) -> DeadlineAction {
-        guard let deadline else { return .none }
+    // MARK: Helpers
+
+    private func graceDeadline(after cancellation: Cancellation) -> Instant? {
+        gracePeriod.map { cancellation.at.adding($0) }
+    }
+
+    private func cancelRunning(_ running: inout Running, with cancellation: Cancellation) -> Action {
+        var cancellation = cancellation
+        cancellation.deadline = running.deadline
+        running.cancellation = cancellation
+        let action = Action.cancelOperation(disarmDeadline: running.deadlineArmed, graceDeadline: graceDeadline(after: cancellation))
+        running.deadlineArmed = false
+        return action
+    }
+
+    private func evaluateDeadline(_ running: inout Running, now: Instant) -> Action {
+        guard let deadline = running.deadline else {
+            return disarmIfArmed(&running)
+        }
         let remaining = deadline.subtracting(now)
         if !remaining.isPositive {
-            cancellation = Cancellation(
-                reason: .deadlineExpired(scope: location),
-                at: now,
-                deadline: deadline
-            )
-            return .cancel
+            return cancelRunning(&running, with: Cancellation(reason: .deadlineExpired(scope: location), at: now))
         }
         if !remaining.isShorter(than: longestArmableDuration) {
-            return .none
+            // So far away that it means "no deadline".
+            return disarmIfArmed(&running)
         }
-        return .arm(deadline, generation: generation)
+        running.deadlineArmed = true
+        return .armDeadline(deadline, generation: running.generation)
+    }
+
+    private func disarmIfArmed(_ running: inout Running) -> Action {
+        defer { running.deadlineArmed = false }
+        return running.deadlineArmed ? .disarmDeadline : .none
     }
 }

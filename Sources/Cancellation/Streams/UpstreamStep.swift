@@ -36,12 +36,12 @@ extension CancelScope {
         case .completed(let box):
             if box.value == nil {
                 // An upstream that ended because a deadline cancelled it has timed out; it has not ended.
-                if !Task.isCancelled, let error = core.takeCaughtCancellation() ?? interrupted {
+                if !Task.isCancelled, let error = core.catchCancellation() ?? interrupted {
                     throw error
                 }
             } else if interrupted == nil, isCancelled {
                 // The element won the race against the deadline, but the upstream was cancelled.
-                interrupted = core.takeCaughtCancellation()
+                interrupted = core.catchCancellation()
             }
             return box.value
         case .cancelledByScope(let error):

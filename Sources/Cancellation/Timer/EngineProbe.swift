@@ -11,11 +11,12 @@ public enum TimerEngineProbe {
     /// - Returns: How many of them were still pending when disarmed (all of them, unless the engine fired
     ///   one, which would be a bug).
     public static func armAndDisarm(count: Int) -> Int {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(3_600))
+        let engine = TimerEngine.continuous
+        let deadline = engine.now().adding(.seconds(3_600))
         var disarmed = 0
         for _ in 0..<count {
-            let registration = DeadlineScheduler.schedule(on: ContinuousClock(), at: deadline, tolerance: nil) { _ in }
-            if registration.cancelReportingPending() { disarmed += 1 }
+            let registration = engine.schedule(at: deadline, tolerance: nil) {}
+            if registration.cancel() { disarmed += 1 }
         }
         return disarmed
     }

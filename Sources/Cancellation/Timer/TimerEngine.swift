@@ -1,34 +1,37 @@
-
-#if canImport(Glibc)
-import Glibc
-
-/// The shared deadline engine for one kind of clock: every pending deadline of every scope on that clock
-/// sits in one heap, and one thread sleeps until the earliest of them.
+/// Every pending deadline of one clock in one heap, fired in batches by whoever drives the engine.
 ///
-/// Arming a deadline is a heap insert under a lock; disarming one that never fires (most never do) is a
-/// heap removal; neither creates a task or wakes the thread unless the new deadline is the earliest. When
-/// deadlines are due the thread runs their actions — which cancel the scopes' tasks — in one batch.
+/// Arming a deadline is a heap insert under a lock; disarming one that never fires (most never do) is a heap
+/// removal; neither creates a task. Times are offsets from a reference instant of the engine's clock, so the
+/// code that runs for every timeout is compiled once, specialised, whatever the clock.
+///
+/// What an engine does not know is how time passes. It reads the time through a closure, and it is driven by
+/// one of three things:
+/// - a ``DispatchWakeup``, for the engines of `ContinuousClock` and `SuspendingClock` that every scope on those
+///   clocks shares (``continuous``, ``suspending``): a Dispatch timer asks the engine to fire what is due and is
+///   rescheduled for the next deadline, on Linux and on the Apple platforms alike;
+/// - a ``SleepingTaskWakeup``, for a scope on any other clock: a task that sleeps on that clock until the next
+///   deadline, so every `Clock` keeps working;
+/// - nobody, for a manual clock: the clock calls ``fireDueTimers()`` itself when its time moves (this is how
+///   `CancellationTesting.ManualClock` runs the very scope and engine code that `ContinuousClock` runs).
+///
 /// Tolerance is honoured by ordering the heap by `deadline + tolerance`: a timer fires no earlier than its
-/// deadline and no later than its tolerance allows, and timers that fall due together fire in one wake-up.
-///
-/// The engine is not generic over its clock: it keeps times as offsets from a reference instant, so the code
-/// that runs for every timeout is compiled once, specialised, with no type metadata to look up.
-final class TimerEngine: TimerOwner {
-    /// The clock an engine measures, and the instant its offsets start from.
-    enum Reference: Sendable {
-        case continuous(ContinuousClock.Instant)
-        case suspending(SuspendingClock.Instant)
-    }
-
+/// deadline and no later than its tolerance allows, and timers that fall due together fire in one batch. A
+/// manual engine ignores tolerance: it fires every timer at its deadline exactly.
+@_spi(Testing)
+public final class TimerEngine: Sendable {
     private struct State {
         var heap = TimerHeap()
-        /// When the thread will next wake on its own; inserting an earlier timer must wake it.
+        /// When the driver will next run the due timers; arming a timer that must fire earlier must wake it.
+        /// `nil` when the driver is idle and nothing is pending.
         var scheduledWake: Duration?
-        var threadStarted = false
+        /// Whether the last run found nothing pending; a second such run lets the driver go idle.
+        var foundNothingPending = false
+        /// How many timers have fired, for tests that want proof the engine fired one.
+        var firedCount = 0
 
-        /// A timer that must fire by `latest` was armed: returns whether the thread must be woken to plan
-        /// an earlier wake-up.
+        /// A timer that must fire by `latest` was armed: returns whether the driver must be woken earlier.
         mutating func lowerScheduledWake(to latest: Duration) -> Bool {
+            foundNothingPending = false
             if let scheduled = scheduledWake, !latest.isShorter(than: scheduled) {
                 return false
             }
@@ -37,94 +40,83 @@ final class TimerEngine: TimerOwner {
         }
     }
 
-    /// How long the idle thread sleeps before it looks again.
-    private static var idleHorizon: Duration { .seconds(1) }
-
-    /// The clock and the instant all deadlines are measured from, so they can be ordered as plain durations.
-    var reference: Reference { referenceBox.reference }
-    /// `reference`, kept in a box: instants of the standard library's clocks have a layout only known at
-    /// run time, and stored inline they would make every field of the engine reachable only through
-    /// offsets looked up at run time.
-    private let referenceBox: ReferenceBox
     private let state = LockedValue(State())
-    private let wakeup = Wakeup()
-
-    /// Reads the engine's clock as an offset from the reference instant. A closure made once, so reading
-    /// the time does not switch over `reference` (whose payloads, instants of the standard library's
-    /// clocks, have a layout only known at run time) on every call.
     private let readNow: @Sendable () -> Duration
+    private let wakeup: (any TimerEngineWakeup)?
+    /// Whether deadlines are enforced late by up to their tolerance (a manual engine fires at the deadline).
+    private let honoursTolerance: Bool
+    /// How long the driver waits at most before it runs the due timers again, or `nil` for no limit.
+    ///
+    /// A limit serves two ends. After the heap drained, the driver still plans a run this far ahead, so that
+    /// arming a later timer right after — the common case of a timeout that never fires, armed and disarmed
+    /// call after call — need not wake it; a second run that finds nothing lets it go idle. And while only
+    /// far deadlines are pending, a wait measured on another clock than the engine's (Dispatch measures
+    /// uptime, while the continuous clock runs on when a device sleeps) is corrected at least this often.
+    private let longestWait: Duration?
+    /// Runs after a timer is armed, outside the engine's lock (a manual clock wakes its waiters).
+    private let onArm: (@Sendable () -> Void)?
+    /// The type of the engine's clock, and its instants from offsets, for ``EffectiveDeadline/instant(in:)``.
+    let clockType: Any.Type
+    private let instantAtOffset: @Sendable (Duration) -> any Sendable
 
-    init(reference: Reference) {
-        self.referenceBox = ReferenceBox(reference)
-        switch reference {
-        case .continuous(let start):
-            readNow = { start.duration(to: ContinuousClock.now) }
-        case .suspending(let start):
-            readNow = { start.duration(to: SuspendingClock.now) }
-        }
+    init<C: Clock>(
+        clock: C.Type,
+        now: @escaping @Sendable () -> Duration,
+        instant: @escaping @Sendable (Duration) -> C.Instant,
+        wakeup: (any TimerEngineWakeup)?,
+        honoursTolerance: Bool,
+        longestWait: Duration?,
+        onArm: (@Sendable () -> Void)? = nil
+    ) where C.Duration == Duration {
+        self.readNow = now
+        self.wakeup = wakeup
+        self.honoursTolerance = honoursTolerance
+        self.longestWait = longestWait
+        self.onArm = onArm
+        self.clockType = C.self
+        self.instantAtOffset = { instant($0) }
     }
 
-    /// A new engine for the continuous clock (tests use their own; scopes share ``continuous``).
-    convenience init(clock: ContinuousClock) {
-        self.init(reference: .continuous(clock.now))
-    }
-
-    /// The engine for `ContinuousClock` deadlines.
-    static let continuous = TimerEngine(reference: .continuous(ContinuousClock.now))
-    /// The engine for `SuspendingClock` deadlines.
-    static let suspending = TimerEngine(reference: .suspending(SuspendingClock.now))
-
-    /// The current time as an offset from the reference instant.
+    /// The current time as an offset from the engine's reference instant.
     func now() -> Duration {
         readNow()
     }
 
-    /// Arms a timer for a continuous-clock instant (the engine must measure the continuous clock).
-    func schedule(at deadline: ContinuousClock.Instant, tolerance: Duration?, action: @escaping @Sendable (UInt64) -> Void) -> TimerEntry {
-        guard case .continuous(let start) = reference else { preconditionFailure("not a continuous-clock engine") }
-        return schedule(atOffset: start.duration(to: deadline), tolerance: tolerance, action: action)
+    /// The instant of the engine's clock at `offset`, when `Other` is that clock; otherwise `nil`.
+    func instant<Other: Clock>(atOffset offset: Duration, of clock: Other.Type) -> Other.Instant? {
+        guard clockType == Other.self else { return nil }
+        return instantAtOffset(offset) as? Other.Instant
     }
 
-    /// Arms a timer for a suspending-clock instant (the engine must measure the suspending clock).
-    func schedule(at deadline: SuspendingClock.Instant, tolerance: Duration?, action: @escaping @Sendable (UInt64) -> Void) -> TimerEntry {
-        guard case .suspending(let start) = reference else { preconditionFailure("not a suspending-clock engine") }
-        return schedule(atOffset: start.duration(to: deadline), tolerance: tolerance, action: action)
-    }
+    // MARK: Arming and disarming
 
-    /// Arms a timer; `action` runs on the engine's thread at or after `deadlineOffset` (an offset from the
-    /// reference instant), no later than that plus `tolerance` (plus scheduling delays).
-    func schedule(
-        atOffset deadlineOffset: Duration,
-        tolerance: Duration?,
-        token: UInt64 = 0,
-        action: @escaping @Sendable (UInt64) -> Void
-    ) -> TimerEntry {
-        let entry = ClosureTimerEntry(deadline: deadlineOffset, latest: deadlineOffset, token: token, owner: self, action: action)
-        arm(entry, atOffset: deadlineOffset, tolerance: tolerance, token: token)
-        return entry
-    }
-
-    /// Arms `entry` for `deadlineOffset` with `token`: inserts it, or moves it in place if it is pending
-    /// already. `entry.fire(token:)` runs on the engine's thread at or after `deadlineOffset`, no later
-    /// than that plus `tolerance` (plus scheduling delays).
-    func arm(_ entry: TimerEntry, atOffset deadlineOffset: Duration, tolerance: Duration?, token: UInt64) {
-        let latest = deadlineOffset.adding(Self.slack(tolerance))
-        let (mustWake, mustStart) = state.withLock { state -> (Bool, Bool) in
-            if !state.heap.move(entry, deadline: deadlineOffset, latest: latest) {
-                entry.timerDeadline = deadlineOffset
+    /// Arms `entry` for `deadline` (an offset on this engine) with `token`: inserts it, or moves it in place
+    /// if it is pending already. `entry.fire(token:)` runs at or after `deadline`, no later than that plus
+    /// `tolerance` (plus scheduling delays).
+    ///
+    /// An entry belongs to one engine: it must never be armed in another.
+    func arm(_ entry: TimerEntry, at deadline: Duration, tolerance: Duration?, token: UInt64) {
+        let latest = honoursTolerance ? deadline.adding(Self.slack(tolerance)) : deadline
+        let mustWake = state.withLock { state -> Bool in
+            if !state.heap.move(entry, latest: latest) {
                 entry.timerLatest = latest
                 state.heap.insert(entry)
             }
             entry.timerToken = token
-            let mustStart = !state.threadStarted
-            state.threadStarted = true
-            return (state.lowerScheduledWake(to: latest), mustStart)
+            return state.lowerScheduledWake(to: latest)
         }
-        if mustStart {
-            startThread()
-        } else if mustWake {
-            wakeup.signal()
+        if mustWake {
+            wakeup?.wake(at: latest, of: self)
         }
+        onArm?()
+    }
+
+    /// Arms a timer that runs `action` at or after `deadline` (an offset on this engine), no later than that
+    /// plus `tolerance`; the action runs on the engine's driver and must be quick.
+    func schedule(at deadline: Duration, tolerance: Duration?, action: @escaping @Sendable () -> Void) -> TimerRegistration {
+        let entry = ClosureTimerEntry(action: action)
+        arm(entry, at: deadline, tolerance: tolerance, token: 0)
+        return TimerRegistration(engine: self, entry: entry)
     }
 
     private static func slack(_ tolerance: Duration?) -> Duration {
@@ -132,139 +124,116 @@ final class TimerEngine: TimerOwner {
         return tolerance.isShorter(than: longestArmableDuration) ? tolerance : longestArmableDuration
     }
 
-    /// Disarms a timer. Returns `false` when it already fired (its action may be running now).
+    /// Disarms a timer. Returns `false` when it was not pending: it fired (its action may be running now) or
+    /// was never armed.
     @discardableResult
     func cancel(_ entry: TimerEntry) -> Bool {
         state.withLock { $0.heap.remove(entry) }
     }
 
-    /// The number of pending timers (for tests and benchmarks).
+    /// The number of pending timers.
     var pendingCount: Int {
         state.withLock { $0.heap.count }
     }
 
-    private func startThread() {
-        let start = ThreadStart { [self] in self.runLoop() }
-        let context = Unmanaged.passRetained(start).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            // Sound: `context` is the `ThreadStart` retained just above, handed to exactly this thread,
-            // which takes over that retain.
-            let start = Unmanaged<ThreadStart>.fromOpaque(context!).takeRetainedValue()
-            start.body()
-            return nil
-        }, context)
-        precondition(result == 0, "swift-cancellation could not start its timer thread (error \(result))")
-        pthread_detach(thread)
+    // MARK: Firing
+
+    /// Fires every timer that is due now, then plans the next run: returns when the driver should run the
+    /// due timers again, or `nil` when it may stay idle until a timer is armed.
+    func runDueTimers() -> Duration? {
+        fireDue().nextWake
     }
 
-    /// The engine thread: fire what is due, then sleep until the earliest pending timer must fire or an
-    /// earlier one is armed.
-    private func runLoop() -> Never {
-        var due: [(entry: TimerEntry, token: UInt64)] = []
-        while true {
-            let now = self.now()
-            let wait = state.withLock { state -> Duration? in
-                while let first = state.heap.first, !now.isShorter(than: first.timerLatest) {
-                    state.heap.remove(first)
-                    due.append((first, first.timerToken))
-                }
-                // With nothing pending the thread still plans a wake-up a while ahead, so that arming a
-                // later timer right after the heap drained (the common case: a timeout that never fires
-                // is armed, disarmed, and armed again) does not have to signal it.
-                let wake = state.heap.first?.timerLatest ?? now.adding(Self.idleHorizon)
-                state.scheduledWake = wake
-                return wake.subtracting(now)
+    /// Fires every timer that is due now; returns how many fired and the next wake-up (see
+    /// ``runDueTimers()``).
+    private func fireDue() -> (fired: Int, nextWake: Duration?) {
+        let now = self.now()
+        let (due, nextWake) = state.withLock { state -> ([(TimerEntry, UInt64)], Duration?) in
+            var due: [(TimerEntry, UInt64)] = []
+            while let first = state.heap.first, !now.isShorter(than: first.timerLatest) {
+                state.heap.remove(first)
+                due.append((first, first.timerToken))
             }
-            for (entry, token) in due {
-                entry.fire(token: token)
+            state.firedCount += due.count
+            guard let longestWait else {
+                state.scheduledWake = state.heap.first?.timerLatest
+                return (due, state.scheduledWake)
             }
-            due.removeAll(keepingCapacity: true)
-            wakeup.wait(for: wait)
-        }
-    }
-}
-
-/// An engine's reference instant, out of line (see ``TimerEngine/reference``).
-private final class ReferenceBox: Sendable {
-    let reference: TimerEngine.Reference
-
-    init(_ reference: TimerEngine.Reference) {
-        self.reference = reference
-    }
-}
-
-/// What a new engine thread runs.
-private final class ThreadStart: Sendable {
-    let body: @Sendable () -> Void
-
-    init(_ body: @escaping @Sendable () -> Void) {
-        self.body = body
-    }
-}
-
-/// A wake-up signal for the engine thread: a condition variable on the monotonic clock, with a flag so a
-/// signal sent before the thread starts waiting is not lost.
-///
-/// `Synchronization.Mutex` has no condition variable and cannot wait with a timeout, so this uses
-/// pthreads directly; the mutex guards only the flag.
-private final class Wakeup: Sendable {
-    // Sound: the pointers are allocated once, never reassigned, freed never (engines live as long as the
-    // process), and the pthread objects they point to are designed for use from several threads.
-    nonisolated(unsafe) private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    nonisolated(unsafe) private let condition: UnsafeMutablePointer<pthread_cond_t>
-    // Sound: read and written only while `mutex` is held.
-    nonisolated(unsafe) private var signalled = false
-
-    init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        condition = .allocate(capacity: 1)
-        condition.initialize(to: pthread_cond_t())
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        pthread_cond_init(condition, &attributes)
-        pthread_condattr_destroy(&attributes)
-    }
-
-    func signal() {
-        pthread_mutex_lock(mutex)
-        signalled = true
-        pthread_cond_signal(condition)
-        pthread_mutex_unlock(mutex)
-    }
-
-    /// Waits until signalled or until `timeout` has passed on the monotonic clock (`nil`: no limit).
-    func wait(for timeout: Duration?) {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        guard let timeout else {
-            while !signalled {
-                pthread_cond_wait(condition, mutex)
+            let horizon = now.adding(longestWait)
+            if let first = state.heap.first {
+                state.scheduledWake = first.timerLatest.isShorter(than: horizon) ? first.timerLatest : horizon
+            } else if state.foundNothingPending {
+                state.scheduledWake = nil
+            } else {
+                // Nothing pending: look again a while ahead, so that a timer armed meanwhile for later than
+                // that need not wake the driver; if nothing is pending then either, go idle.
+                state.foundNothingPending = true
+                state.scheduledWake = horizon
             }
-            signalled = false
-            return
+            return (due, state.scheduledWake)
         }
-        if timeout <= .zero || signalled {
-            signalled = false
-            return
+        for (entry, token) in due {
+            entry.fire(token: token)
         }
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        let (seconds, attoseconds) = min(timeout, longestArmableDuration).components
-        var nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
-        var wholeSeconds = Int(now.tv_sec) + Int(seconds)
-        if attoseconds % 1_000_000_000 != 0 { nanoseconds += 1 }  // never wake before the deadline
-        wholeSeconds += nanoseconds / 1_000_000_000
-        nanoseconds %= 1_000_000_000
-        var deadline = timespec(tv_sec: wholeSeconds, tv_nsec: nanoseconds)
-        while !signalled {
-            if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
-        }
-        signalled = false
+        return (due.count, nextWake)
     }
 }
 
-#endif
+/// What wakes an engine to fire its due timers: the platform part of the timer machinery.
+protocol TimerEngineWakeup: Sendable {
+    /// Makes `engine` run ``TimerEngine/runDueTimers()`` no later than `offset` (an offset on the engine),
+    /// and again whenever that returns a next wake-up. Called outside the engine's lock, only when the engine
+    /// planned no earlier wake-up.
+    func wake(at offset: Duration, of engine: TimerEngine)
+}
+
+// MARK: - Manual engines
+
+extension TimerEngine {
+    /// An engine for a clock whose time moves only when its owner says so; the owner calls
+    /// ``fireDueTimers()`` whenever it moves the time.
+    ///
+    /// Not part of the supported API: `CancellationTesting.ManualClock` drives one.
+    ///
+    /// - Parameters:
+    ///   - clock: The clock's type.
+    ///   - now: Reads the clock's time, as an offset from the instant `instant` maps `.zero` to.
+    ///   - instant: The clock's instant at an offset.
+    ///   - onArm: Runs after every arming of a timer, on the arming thread and outside the engine's lock.
+    public convenience init<C: Clock>(
+        manuallyDriven clock: C.Type,
+        now: @escaping @Sendable () -> Duration,
+        instant: @escaping @Sendable (Duration) -> C.Instant,
+        onArm: @escaping @Sendable () -> Void
+    ) where C.Duration == Duration {
+        self.init(clock: clock, now: now, instant: instant, wakeup: nil, honoursTolerance: false, longestWait: nil, onArm: onArm)
+    }
+
+    /// Fires every timer whose deadline is at or before the clock's current time, earliest first.
+    ///
+    /// - Returns: How many timers fired.
+    @discardableResult
+    public func fireDueTimers() -> Int {
+        fireDue().fired
+    }
+
+    /// The earliest deadline of a pending timer, as an offset, or `nil` when none is pending.
+    public var nextDeadline: Duration? {
+        state.withLock { $0.heap.first?.timerLatest }
+    }
+
+    /// The deadlines of the pending timers, as offsets, earliest first.
+    public var pendingDeadlines: [Duration] {
+        state.withLock { $0.heap.entries.map(\.timerLatest) }.sorted { $0.isShorter(than: $1) }
+    }
+
+    /// How many timers are pending.
+    public var pendingTimerCount: Int {
+        pendingCount
+    }
+
+    /// How many timers have fired since the engine was made.
+    public var firedTimerCount: Int {
+        state.withLock { $0.firedCount }
+    }
+}

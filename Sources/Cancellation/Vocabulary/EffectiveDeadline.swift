@@ -1,4 +1,5 @@
-/// A deadline measured on some clock, erased so scopes on different clocks can be compared.
+/// A deadline measured on some clock, erased so scopes on different clocks can be compared (a timer engine
+/// provides them: ``EngineDeadline``).
 @usableFromInline
 protocol DeadlinePoint: Sendable {
     /// The time left until the deadline, negative when it has passed.
@@ -6,26 +7,6 @@ protocol DeadlinePoint: Sendable {
     /// The deadline as an instant of `clock`: exact when it was set on a clock of that type, otherwise
     /// `clock.now` advanced by the time remaining.
     func instant<Other: Clock>(in clock: Other) -> Other.Instant where Other.Duration == Duration
-}
-
-/// A deadline on a particular clock.
-@usableFromInline
-struct ClockDeadline<C: Clock>: DeadlinePoint where C.Duration == Duration {
-    let clock: C
-    let instant: C.Instant
-
-    @usableFromInline
-    func remaining() -> Duration {
-        clock.now.duration(to: instant)
-    }
-
-    @usableFromInline
-    func instant<Other: Clock>(in other: Other) -> Other.Instant where Other.Duration == Duration {
-        if C.self == Other.self, let same = instant as? Other.Instant {
-            return same
-        }
-        return other.now.advanced(by: remaining())
-    }
 }
 
 /// The deadline that applies to the current task: the earliest deadline of all the cancel scopes and
@@ -47,13 +28,13 @@ struct ClockDeadline<C: Clock>: DeadlinePoint where C.Duration == Duration {
 public struct EffectiveDeadline: Sendable, CustomStringConvertible {
     let point: any DeadlinePoint
 
+    init(point: any DeadlinePoint, location: ScopeLocation) {
+        self.point = point
+        self.location = location
+    }
+
     /// The scope whose deadline this is.
     public let location: ScopeLocation
-
-    /// The effective deadline of the current task, or `nil` when no enclosing scope has a deadline.
-    public static var current: EffectiveDeadline? {
-        ScopeChain.current?.earliestDeadline()
-    }
 
     /// The time left until the deadline, measured now on the deadline's clock; `.zero` once it has passed.
     public var remaining: Duration {

@@ -28,15 +28,6 @@ public enum CancellationReason: Sendable, Hashable, CustomStringConvertible {
     /// The task was cancelled from outside every cancel scope it is in.
     case taskCancelled
 
-    /// The reason the current task is cancelled, or `nil` when it is not cancelled.
-    ///
-    /// Inside ``withCancellationShield(isolation:operation:)`` this is `nil`, since the shielded code is not
-    /// cancelled, whatever happens outside it.
-    public static var current: CancellationReason? {
-        guard Task.isCancelled else { return nil }
-        return ScopeChain.current?.cancellationReason() ?? .taskCancelled
-    }
-
     /// For example `deadline of the scope at App/Fetch.swift:42 expired`.
     public var description: String {
         switch self {

@@ -11,7 +11,7 @@ protocol ScopeRecord: AnyObject, Sendable {
 }
 
 /// One link in the task-local chain of enclosing scopes, innermost first: a scope (its ``ScopeCore`` is
-/// its own link, so entering a scope allocates nothing more) or a shield.
+/// its own link, so entering a scope allocates nothing more) or a shield (`ShieldLink`).
 ///
 /// A shield link is a barrier: nothing outside a shield can cancel the code inside it, so walks over the
 /// chain (effective deadline, cancellation reason) stop there.
@@ -21,18 +21,6 @@ protocol ScopeLink: AnyObject, Sendable {
     var parentLink: (any ScopeLink)? { get }
     /// The scope this link is, or `nil` for a shield.
     var scopeRecord: (any ScopeRecord)? { get }
-}
-
-/// The link a shield puts in the chain.
-final class ShieldLink: ScopeLink {
-    @usableFromInline
-    let parentLink: (any ScopeLink)?
-    @usableFromInline
-    var scopeRecord: (any ScopeRecord)? { nil }
-
-    init(parent: (any ScopeLink)?) {
-        self.parentLink = parent
-    }
 }
 
 /// The task-local chain of scopes.
@@ -86,5 +74,23 @@ extension ScopeLink {
             }
         }
         return best?.deadline
+    }
+}
+
+extension EffectiveDeadline {
+    /// The effective deadline of the current task, or `nil` when no enclosing scope has a deadline.
+    public static var current: EffectiveDeadline? {
+        ScopeChain.current?.earliestDeadline()
+    }
+}
+
+extension CancellationReason {
+    /// The reason the current task is cancelled, or `nil` when it is not cancelled.
+    ///
+    /// Inside ``withCancellationShield(isolation:operation:)`` this is `nil`, since the shielded code is not
+    /// cancelled, whatever happens outside it.
+    public static var current: CancellationReason? {
+        guard Task.isCancelled else { return nil }
+        return ScopeChain.current?.cancellationReason() ?? .taskCancelled
     }
 }

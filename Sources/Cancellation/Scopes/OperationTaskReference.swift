@@ -1,0 +1,122 @@
+// The task that runs a scope's operation: the scope records it when it starts, so that the scope's own
+// cancellation can cancel it — and only it, never the scope's caller.
+
+extension ScopeCore {
+    /// Records the current task (the scope's child) so the scope can cancel it.
+    @usableFromInline
+    func attachCurrentTask() {
+        withUnsafeCurrentTask { task in
+            if let task { attach(task) }
+        }
+    }
+
+    /// The operation's task starts: the scope can cancel it from now on, and it starts cancelled if the
+    /// scope was cancelled before it.
+    func attach(_ task: UnsafeCurrentTask) {
+        let startsCancelled = operationTask.withLock { slot in
+            slot.task = OperationTaskReference(task: task)
+            return slot.cancelRequested
+        }
+        if startsCancelled {
+            // A child task is created cancelled when its caller already is.
+            if task.isCancelled { noteCallerCancelledFirst() }
+            task.cancel()
+        }
+    }
+
+    @usableFromInline
+    func detach() {
+        operationTask.withLock { $0.task = nil }
+    }
+
+    /// Cancels the operation's task for the scope's own cancellation, or has it start cancelled.
+    func cancelOperationTask() {
+        // The reference is only present between `attach` and `detach`, which the operation's task does
+        // itself under this lock, so the task is alive while we cancel it.
+        let wasCancelled = operationTask.withLock { slot -> Bool in
+            guard let reference = slot.task else {
+                slot.cancelRequested = true
+                return false
+            }
+            return reference.withTask { task in
+                // Only the scope and the task tree cancel the operation's task, so if it is already
+                // cancelled the cancellation of the scope's caller reached it first.
+                let wasCancelled = task.isCancelled
+                task.cancel()
+                return wasCancelled
+            }
+        }
+        if wasCancelled { noteCallerCancelledFirst() }
+    }
+
+    /// Records that the caller's cancellation reached the operation before the scope's own.
+    private func noteCallerCancelledFirst() {
+        state.withLock { $0.noteCallerCancelledFirst() }
+    }
+}
+
+/// What a scope keeps about the task running its operation, under the scope's `operationTask` lock.
+struct OperationTaskSlot: Sendable {
+    /// The task, between its start and its end.
+    var task: OperationTaskReference?
+    /// The scope was cancelled before the task started: it must start cancelled.
+    var cancelRequested = false
+}
+
+/// The task running a scope's operation, referred to without keeping it alive.
+///
+/// `UnsafeCurrentTask` is not `Sendable`, and it is not a frozen type: its layout is only known at run time,
+/// so holding one in a scope would make every access to the scope's fields, and every copy of the slot, go
+/// through offsets and value witnesses looked up at run time. Its representation is one reference to the
+/// task, so this keeps those bits, without retaining them, and makes a proper copy — which retains the live
+/// task — only to use it. Should the representation ever differ, it keeps a copy in a box instead.
+///
+/// Soundness (`@unchecked Sendable`, and the copy made from bits): the reference is stored only in a scope's
+/// `operationTask` slot, which the operation's task fills itself when it starts and clears itself, under the
+/// slot's lock, before it finishes; other threads use it only under that lock, to call `cancel()` and read
+/// `isCancelled`, which are thread-safe. The task is therefore alive whenever the reference can be reached,
+/// so the bits always name a live task when a copy is made from them.
+struct OperationTaskReference: @unchecked Sendable {
+    private enum Representation {
+        /// The bits of the `UnsafeCurrentTask` (one unretained reference).
+        case bits(UInt)
+        /// A copy, for a layout other than one reference.
+        case boxed(TaskBox)
+    }
+
+    private final class TaskBox {
+        let task: UnsafeCurrentTask
+
+        init(_ task: UnsafeCurrentTask) {
+            self.task = task
+        }
+    }
+
+    private let representation: Representation
+
+    init(task: UnsafeCurrentTask) {
+        representation = withUnsafeBytes(of: task) { bytes in
+            guard bytes.count == MemoryLayout<UInt>.size else { return .boxed(TaskBox(task)) }
+            return .bits(bytes.load(as: UInt.self))
+        }
+    }
+
+    /// Whether the reference keeps the task's bits (the expected layout) rather than a boxed copy.
+    var keepsBits: Bool {
+        if case .bits = representation { return true }
+        return false
+    }
+
+    /// Calls `body` with the task, which must be alive (see the type's soundness note).
+    func withTask<Result>(_ body: (UnsafeCurrentTask) -> Result) -> Result {
+        switch representation {
+        case .bits(let bits):
+            return withUnsafeBytes(of: bits) { bytes in
+                // A copy made from the bits, retaining the task for the duration of `body`.
+                body(bytes.load(as: UnsafeCurrentTask.self))
+            }
+        case .boxed(let box):
+            return body(box.task)
+        }
+    }
+}

@@ -1,0 +1,181 @@
+// Running a scope's operation in a child task, and classifying how it ended.
+
+extension ScopeCore {
+    /// How a scope's block ended, when it did not throw.
+    @usableFromInline
+    enum Outcome<Value> {
+        /// The block returned a value (possibly after the scope was cancelled).
+        case completed(Value)
+        /// The block ended by the scope's own cancellation; the error is what a throwing scope throws for
+        /// it (``TimeoutError`` or ``ScopeCancelledError``).
+        case cancelledByScope(any Error)
+    }
+
+    /// Runs `operation` in a child task under this scope and waits for it.
+    ///
+    /// The operation runs in a child task because a timeout must cancel its operation without cancelling
+    /// the caller, and Swift cancels whole tasks only. The child starts on the caller's isolation: on an
+    /// actor, the operation runs there, synchronously where the platform allows (`addImmediateTask`).
+    ///
+    /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
+    ///   cancellation while the caller is not cancelled; then the outcome is `cancelledByScope`.
+    @inlinable
+    func run<Value>(
+        isolation: isolated (any Actor)?,
+        operation: () async throws -> sending Value
+    ) async throws -> sending Outcome<Value> {
+        try await withoutActuallyEscaping(operation) { operation in
+            begin()
+            // Sound: the closure is called exactly once, by the child task below, on the caller's isolation,
+            // while this task is suspended awaiting that child; the child's start and completion order the
+            // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
+            let box = UncheckedSendableBox(value: operation)
+            // The child's result. Sound: only the child writes it, once, and this task reads it only after
+            // the group has waited for the child, which orders the write before the read; the value is
+            // `sending` (disconnected) and the error `Sendable`.
+            nonisolated(unsafe) var result: Result<Value, any Error>?
+            // The child's closure captures the caller's isolation, so it is isolated to it: on an actor the
+            // child starts on that actor and runs the caller's operation there.
+            await runChild { [isolation] in
+                _ = isolation
+                result = await self.runOperation(box)
+            }
+            if let ending = finish() {
+                await ending.complete()
+            }
+            // Whether the caller is cancelled matters only when the operation threw `CancellationError`, so
+            // it is asked then (a caller cancelled by now sees its own cancellation, never a timeout).
+            return try outcome(of: result.take()!, callerIsCancelled: Task.isCancelled)
+        }
+    }
+
+    /// Runs `body` as a child task of the current task and waits for it.
+    ///
+    /// The child task is cancelled with its caller by the task tree; no cancellation handler is needed.
+    /// Where the platform has it, the child is an immediate one: it starts on this thread, so an operation
+    /// that does not suspend runs to its end without a trip through an executor, and on an actor it starts
+    /// there synchronously. It runs in a discarding group where the platform has one: waiting for a typed
+    /// result and draining a typed group are generic code in the standard library that looks up type
+    /// metadata on every call.
+    @usableFromInline
+    nonisolated(nonsending) func runChild(_ body: @escaping @Sendable @isolated(any) () async -> Void) async {
+        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            await withDiscardingTaskGroup { group in
+                group.addImmediateTask(operation: body)
+            }
+        } else if #available(macOS 14.0, iOS 17.0, watchOS 10.0, tvOS 17.0, *) {
+            await withDiscardingTaskGroup { group in
+                group.addTask(operation: body)
+            }
+        } else {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask(operation: body)
+                await group.waitForAll()
+            }
+        }
+    }
+
+    /// The body of the scope's child task (and of an abandonable operation's task): the operation, with the
+    /// scope as the innermost link of the task's chain and the task attached so that the scope can cancel
+    /// it, on the isolation the task runs on.
+    @inlinable
+    nonisolated(nonsending) func runOperation<Value>(
+        _ box: UncheckedSendableBox<() async throws -> sending Value>
+    ) async -> Result<Value, any Error> {
+        await ScopeChain.storage.withValue(self) {
+            attachCurrentTask()
+            defer { detach() }
+            do {
+                return .success(try await box.value())
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
+    /// The scope's child task then binds the scope itself as its innermost link.
+    @usableFromInline
+    func begin() {
+        let now = beginsAtStart ? .inlinedZero : self.now()
+        transition { $0.begin(now: now) }
+    }
+
+    // MARK: Outcomes
+
+    /// Classifies how the operation ended; `callerIsCancelled` is evaluated only for a `CancellationError`.
+    ///
+    /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
+    ///   cancellation while the caller is not cancelled.
+    @inlinable
+    func outcome<Value>(
+        of result: sending Result<Value, any Error>,
+        callerIsCancelled: @autoclosure () -> Bool
+    ) throws -> sending Outcome<Value> {
+        switch consume result {
+        case .success(let value):
+            return .completed(value)
+        case .failure(let error):
+            if error is CancellationError, !callerIsCancelled(), let caught = catchCancellation() {
+                return .cancelledByScope(caught)
+            }
+            throw error
+        }
+    }
+
+    /// If the scope was cancelled, marks its cancellation caught and returns the error a throwing scope
+    /// throws for it.
+    @usableFromInline
+    func catchCancellation() -> (any Error)? {
+        state.withLock { $0.catchCancellation() }.map(error(for:))
+    }
+
+    /// The error that reports the scope's own cancellation to a caller of a throwing scope.
+    func error(for cancellation: Machine.Cancellation) -> any Error {
+        switch cancellation.reason {
+        case .deadlineExpired:
+            // Offsets are measured from the scope's start, so the deadline's offset is the time allowed.
+            let deadline = cancellation.deadline ?? cancellation.at
+            return TimeoutError(timeout: max(.zero, deadline), location: location)
+        case .cancelled(let reason, _):
+            return ScopeCancelledError(reason: reason, location: location)
+        case .taskCancelled:
+            // A scope's own cancellation is never `.taskCancelled`; keep the cancellation visible anyway.
+            return CancellationError()
+        }
+    }
+
+    /// The value of a completed outcome, or the error that stands for the scope's own cancellation.
+    @inlinable
+    func value<Value>(of outcome: sending Outcome<Value>) throws -> sending Value {
+        switch consume outcome {
+        case .completed(let value):
+            return value
+        case .cancelledByScope(let error):
+            throw error
+        }
+    }
+
+    /// Runs the scope and turns its own cancellation into an error.
+    @inlinable
+    func runThrowing<Value>(
+        isolation: isolated (any Actor)?,
+        operation: () async throws -> sending Value
+    ) async throws -> sending Value {
+        try value(of: try await run(isolation: isolation, operation: operation))
+    }
+
+    /// Runs the scope and turns its own cancellation into `nil`.
+    @inlinable
+    func runMovingOn<Value>(
+        isolation: isolated (any Actor)?,
+        operation: () async throws -> sending Value
+    ) async throws -> sending Value? {
+        switch try await run(isolation: isolation, operation: operation) {
+        case .completed(let value):
+            return .some(value)
+        case .cancelledByScope:
+            return nil
+        }
+    }
+}
