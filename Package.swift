@@ -178,7 +178,7 @@ let wireProducts: [Product] = [
 
 let package = Package(
     name: "swift-cancellation",
-    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
+    platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9), .visionOS(.v1)],
     products: coreProducts + lintProducts + wireProducts,
     traits: wireTraits,
     dependencies: [

@@ -44,6 +44,7 @@ import CancellationWire
 ///   `CallOptions.timeout` before that wait; this interceptor can only shorten it, so the first call over
 ///   a new connection may tell the server more time than the client will wait. A deadline set by an
 ///   enclosing scope is measured when the request is sent.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 public struct ClientDeadlineInterceptor: ClientInterceptor {
     /// Creates the interceptor.
     public init() {}
@@ -106,6 +107,7 @@ public struct ClientDeadlineInterceptor: ClientInterceptor {
 }
 
 /// The deadline of one outgoing call, and how an end by it is reported.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct CallDeadline: Sendable {
     let deadline: ContinuousClock.Instant
 
@@ -147,6 +149,7 @@ struct CallDeadline: Sendable {
 
 /// The response's body parts, with an error that ends them because the call's deadline passed reported as
 /// `.deadlineExceeded`.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct DeadlineMappedSequence<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable {
     typealias Element = Base.Element
     typealias Failure = any Error

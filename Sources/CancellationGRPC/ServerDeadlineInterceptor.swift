@@ -54,6 +54,7 @@ import Cancellation
 ///
 /// - Note: Cancellation is cooperative. A handler that never reaches a cancellation point runs on past
 ///   its deadline, and the RPC ends when the handler does.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 public struct ServerDeadlineInterceptor: ServerInterceptor {
     /// How the interceptor turns the client's `grpc-timeout` into the deadline it enforces.
     public var policy: ServerDeadlinePolicy
@@ -118,6 +119,7 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
 }
 
 /// The deadline of one request on the server, and how its end is reported.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct RequestDeadline: Sendable {
     /// How long the server gives the request, or `nil` for no deadline.
     let timeout: Duration?
@@ -240,6 +242,7 @@ struct RequestDeadline: Sendable {
     }
 }
 
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 extension Error {
     /// Whether the error reports a cancellation rather than a failure of its own: `CancellationError`, or
     /// an `RPCError` that grpc-swift made of one.

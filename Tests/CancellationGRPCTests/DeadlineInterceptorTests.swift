@@ -8,6 +8,7 @@ import Testing
 
 /// Real servers and clients over loopback HTTP/2, started and shut down by each test. Timing assertions
 /// are orderings and generous bounds only: the machine may be loaded.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 @Suite("gRPC deadline interceptors")
 struct DeadlineInterceptorTests {
     // MARK: - Three hops
@@ -402,6 +403,7 @@ struct DeadlineInterceptorTests {
 }
 
 /// Records the `grpc-timeout` each request arrived with.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct TimeoutHeaderRecorder: ServerInterceptor {
     let timeouts: Shared<[Duration?]>
 

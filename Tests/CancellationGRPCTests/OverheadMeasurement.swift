@@ -11,6 +11,7 @@ import Testing
 ///
 ///     CANCELLATION_GRPC_OVERHEAD_CALLS=2000 swift test -c release --traits GRPC \
 ///         --filter CancellationGRPCTests.OverheadMeasurement
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 @Suite("Interceptor overhead")
 struct OverheadMeasurement {
     static let calls = ProcessInfo.processInfo.environment["CANCELLATION_GRPC_OVERHEAD_CALLS"].flatMap { Int($0) }

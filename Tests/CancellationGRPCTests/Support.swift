@@ -8,6 +8,7 @@ import Testing
 // MARK: - A hand-written service: UTF-8 strings, no protoc
 
 /// Serializes and deserializes `String` messages as UTF-8 bytes.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct UTF8Coder: MessageSerializer, MessageDeserializer {
     typealias Message = String
 
@@ -21,6 +22,7 @@ struct UTF8Coder: MessageSerializer, MessageDeserializer {
 }
 
 /// A service with one unary and one server-streaming method, whose behaviour each test supplies.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct HopService: RegistrableRPCService {
     static let unaryMethod = MethodDescriptor(fullyQualifiedService: "cancellation.test.Hop", method: "Call")
     static let streamMethod = MethodDescriptor(fullyQualifiedService: "cancellation.test.Hop", method: "Stream")
@@ -52,6 +54,7 @@ struct HopService: RegistrableRPCService {
 
 /// Runs `body` with a server listening on an ephemeral loopback port; returns once the server has shut
 /// down, so no handler is still running.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 func withServer<Result: Sendable>(
     _ service: HopService,
     interceptors: [any ServerInterceptor],
@@ -69,6 +72,7 @@ func withServer<Result: Sendable>(
 }
 
 /// Runs `body` with a client connected to `port` on loopback; returns once the client has shut down.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 func withClient<Result: Sendable>(
     port: Int,
     interceptors: [any ClientInterceptor],
@@ -81,6 +85,7 @@ func withClient<Result: Sendable>(
     )
 }
 
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 extension GRPCClient {
     /// Calls the unary method.
     func call(_ message: String, metadata: Metadata = [:], timeout: Duration? = nil) async throws -> String {
@@ -127,6 +132,7 @@ extension GRPCClient {
 
 /// The code of the `RPCError` that `body` throws, or `nil` when it returns; fails the test on any other
 /// error.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 func rpcErrorCode(of body: () async throws -> some Any) async -> RPCError.Code? {
     do {
         _ = try await body()
@@ -142,6 +148,7 @@ func rpcErrorCode(of body: () async throws -> some Any) async -> RPCError.Code? 
 // MARK: - Recording
 
 /// A value shared between the test and the handlers it starts.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 final class Shared<Value: Sendable>: Sendable {
     private let storage: LockedValue<Value>
 
@@ -160,6 +167,7 @@ final class Shared<Value: Sendable>: Sendable {
 
 /// Records the final status of every RPC it sees, handler and response producer included. Install it
 /// first, so it sees what the interceptors after it report.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct StatusRecorder: ServerInterceptor {
     let statuses: Shared<[RPCError.Code?]>
 
@@ -201,6 +209,7 @@ struct StatusRecorder: ServerInterceptor {
 }
 
 /// Counts the requests that reach it.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 struct RequestCounter: ServerInterceptor {
     let count: Shared<Int>
 
@@ -216,6 +225,7 @@ struct RequestCounter: ServerInterceptor {
 
 /// A gate that a handler waits at, ignoring cancellation, until the test opens it: a server that never
 /// answers.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 final class Gate: Sendable {
     private let state = LockedValue<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 

@@ -77,7 +77,7 @@ public func gather<Value: Sendable, C: Clock>(
     line: Int = #line,
     of operations: [@Sendable () async throws -> Value]
 ) async -> [GatherOutcome<Value>] where C.Duration == Duration {
-    let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    let scope = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
     return await gather(in: scope, isolation: isolation, boxing(operations)).value
 }
 
@@ -105,7 +105,7 @@ public func gather<Value: Sendable>(
     line: Int = #line,
     of operations: [@Sendable () async throws -> Value]
 ) async -> [GatherOutcome<Value>] {
-    let scope = CancelScope(clock: ContinuousClock(), timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    let scope = ScopeCore.startingNow(on: ContinuousClock(), timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
     return await gather(in: scope, isolation: isolation, boxing(operations)).value
 }
 
@@ -136,7 +136,7 @@ public func gather<Value: Sendable, C: Clock>(
     line: Int = #line,
     of operations: [@Sendable () async throws -> Value]
 ) async -> [GatherOutcome<Value>] where C.Duration == Duration {
-    let scope = CancelScope(clock: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    let scope = ScopeCore.startingNow(on: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
     return await gather(in: scope, isolation: isolation, boxing(operations)).value
 }
 
@@ -169,7 +169,7 @@ public func gather<Value, C: Clock>(
     line: Int = #line,
     of operations: (@Sendable () async throws -> sending Value)...
 ) async -> sending [GatherOutcome<Value>] where C.Duration == Duration {
-    let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    let scope = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
     // Sound: every outcome moved out of a finished child; the array is this caller's alone.
     return await gather(in: scope, isolation: isolation, boxing(operations)).value
 }
@@ -198,7 +198,7 @@ public func gather<Value>(
     line: Int = #line,
     of operations: (@Sendable () async throws -> sending Value)...
 ) async -> sending [GatherOutcome<Value>] {
-    let scope = CancelScope(clock: ContinuousClock(), timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
+    let scope = ScopeCore.startingNow(on: ContinuousClock(), timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
     // Sound: every outcome moved out of a finished child; the array is this caller's alone.
     return await gather(in: scope, isolation: isolation, boxing(operations)).value
 }
@@ -234,17 +234,17 @@ private final class CallerCancellation: Sendable {
 }
 
 /// The body of every `gather`: the operations as children of a task group that runs as `scope`'s block.
-private func gather<Value, C: Clock>(
-    in scope: CancelScope<C>,
+private func gather<Value>(
+    in scope: ScopeCore,
     isolation: isolated (any Actor)?,
     _ operations: [@Sendable () async throws -> UncheckedSendableBox<Value>]
-) async -> UncheckedSendableBox<[GatherOutcome<Value>]> where C.Duration == Duration {
+) async -> UncheckedSendableBox<[GatherOutcome<Value>]> {
     typealias Finished = (index: Int, outcome: UncheckedSendableBox<GatherOutcome<Value>>)
     let caller = CallerCancellation()
     let count = operations.count
     let outcome = await withTaskCancellationHandler {
         // The block never throws; `run` only rethrows the block's own errors.
-        try? await scope.run(isolation: isolation) { scope in
+        try? await scope.runForOperator(isolation: isolation) {
             await withTaskGroup(of: Finished.self) { group in
                 for (index, operation) in operations.enumerated() {
                     group.addTask {
@@ -271,7 +271,7 @@ private func gather<Value, C: Clock>(
         caller.record()
     }
     switch outcome {
-    case .completed(let box):
+    case .returned(let box, _):
         return box
     case .cancelledByScope, nil:
         preconditionFailure("gather's block never throws")

@@ -82,6 +82,7 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     ///   - tolerance: How late the deadline may be enforced.
     ///   - location: Where the scope was opened.
     ///   - beginsAtStart: Whether the scope begins at `start`.
+    @usableFromInline
     convenience init<C: Clock>(
         clock: C,
         start: C.Instant,

@@ -35,24 +35,37 @@ public func withCancellationShield<Value, Failure: Error>(
     operation: () async throws(Failure) -> sending Value
 ) async throws(Failure) -> sending Value {
     let link = ShieldLink(parent: ScopeChain.current)
-    let outcome = await withoutActuallyEscaping(operation) { operation in
-        // Sound: the closure is called exactly once, by the task below, on `actor` (the caller's isolation),
-        // while this task is suspended awaiting that task's value; task creation and completion order the
+    // The operation's typed error is erased for the hand-over and restored below: a function type that
+    // throws a generic error type needs runtime support that the Apple platforms have only from macOS 15 /
+    // iOS 18 on, so none is formed here.
+    let untyped: () async throws -> sending Value = { try await operation() }
+    let outcome = await withoutActuallyEscaping(untyped) { operation in
+        // Sound: the closure is called exactly once, by the task below, on the caller's isolation, while
+        // this task is suspended awaiting that task's value; task creation and completion order the
         // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
         let box = UncheckedSendableBox(value: operation)
         // An unstructured task does not inherit the caller's cancellation, but does inherit its task-local
         // values and priority; awaiting its value does not forward the caller's cancellation to it. It
-        // captures the caller's isolation, so it is isolated to it, and it starts immediately: on an actor
-        // the operation begins there, synchronously, without a hop.
-        let task = Task.immediate { [isolation] in
+        // captures the caller's isolation, so it is isolated to it; where the platform has immediate tasks
+        // it starts at once, and on an actor the operation begins there, synchronously, without a hop.
+        let body: @Sendable @isolated(any) () async -> UncheckedSendableBox<Result<Value, any Error>> = { [isolation] in
             _ = isolation
             return await ScopeChain.storage.withValue(link) {
                 await runCapturingResult(box.value)
             }
         }
-        return await task.value
+        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            return await Task.immediate(operation: body).value
+        }
+        return await Task(operation: body).value
     }
-    return try outcome.value.get()
+    switch outcome.value {
+    case .success(let value):
+        return value
+    case .failure(let error):
+        // Sound: the only errors are the operation's own, which are of type `Failure`.
+        throw error as! Failure
+    }
 }
 
 /// Runs `operation` to completion even if the surrounding task or scope is cancelled, but for at most

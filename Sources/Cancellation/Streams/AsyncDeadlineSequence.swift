@@ -158,90 +158,15 @@ public struct AsyncDeadlineSequence<Base: AsyncSequence, C: Clock>: AsyncSequenc
     ///
     /// - Returns: A new iterator over the upstream.
     @inlinable
-    public func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), deadline: deadline, tolerance: tolerance, clock: clock, location: location)
-    }
-
-    /// The iterator of an ``AsyncDeadlineSequence``.
-    public struct Iterator: AsyncIteratorProtocol {
-        @usableFromInline var base: Base.AsyncIterator
-        @usableFromInline var finished = false
-        /// The timeout that cancelled the upstream while it returned an element; a later end is reported
-        /// as this timeout.
-        @usableFromInline var interrupted: (any Error)?
-        @usableFromInline let deadline: Deadline
-        /// The first `next()` call and the deadline, once iteration has started.
-        @usableFromInline var window: (start: C.Instant, deadline: C.Instant?)?
-        @usableFromInline let tolerance: Duration?
-        @usableFromInline let clock: C
-        @usableFromInline let location: ScopeLocation
-
-        @usableFromInline
-        init(base: Base.AsyncIterator, deadline: Deadline, tolerance: Duration?, clock: C, location: ScopeLocation) {
-            self.base = base
-            self.deadline = deadline
-            self.tolerance = tolerance
-            self.clock = clock
-            self.location = location
+    public func makeAsyncIterator() -> AsyncTimedIterator<Base.AsyncIterator, C> {
+        let window: AsyncTimedIterator<Base.AsyncIterator, C>.Window
+        switch deadline {
+        case .relative(let duration):
+            window = .fromFirstElement(duration)
+        case .absolute(let instant):
+            window = .until(instant)
         }
-
-        /// Waits for the upstream's next element until the deadline.
-        ///
-        /// If the consuming task is cancelled, the upstream's pending `next()` is cancelled too.
-        ///
-        /// - Returns: The next element, or `nil` when the upstream ended or the sequence is finished.
-        /// - Throws: ``TimeoutError`` when the deadline passed first; `CancellationError` when the consuming
-        ///   task was cancelled and the upstream threw it; otherwise the upstream's own error.
-        @inlinable
-        public mutating func next() async throws -> Element? {
-            try await next(isolation: nil)
-        }
-
-        /// Waits for the upstream's next element until the deadline, running the upstream's `next` on
-        /// `actor` so that non-`Sendable` elements stay in the consumer's isolation.
-        ///
-        /// If the consuming task is cancelled, the upstream's pending `next()` is cancelled too.
-        ///
-        /// - Parameter actor: The consumer's actor; `for try await` passes it.
-        /// - Returns: The next element, or `nil` when the upstream ended or the sequence is finished.
-        /// - Throws: ``TimeoutError`` when the deadline passed first; `CancellationError` when the consuming
-        ///   task was cancelled and the upstream threw it; otherwise the upstream's own error.
-        @inlinable
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
-            guard !finished else { return nil }
-            let window = self.window ?? startWindow()
-            // Offsets are measured from the first `next()`, so a `TimeoutError` reports the whole budget.
-            let scope = CancelScope(
-                clock: clock,
-                start: window.start,
-                deadline: window.deadline,
-                tolerance: tolerance,
-                location: location
-            )
-            do {
-                let element = try await scope.nextElement(of: &base, interrupted: &interrupted, isolation: actor)
-                if element == nil { finished = true }
-                return element
-            } catch {
-                finished = true
-                throw error
-            }
-        }
-
-        /// Fixes the iteration's start and deadline at the first `next()`.
-        @usableFromInline
-        mutating func startWindow() -> (start: C.Instant, deadline: C.Instant?) {
-            let start = clock.now
-            let window: (start: C.Instant, deadline: C.Instant?)
-            switch deadline {
-            case .relative(let duration):
-                window = (start, start.deadline(after: duration))
-            case .absolute(let instant):
-                window = (start, instant)
-            }
-            self.window = window
-            return window
-        }
+        return AsyncTimedIterator(upstream: base.makeAsyncIterator(), window: window, tolerance: tolerance, clock: clock, location: location)
     }
 }
 

@@ -114,65 +114,8 @@ public struct AsyncTimeoutSequence<Base: AsyncSequence, C: Clock>: AsyncSequence
     ///
     /// - Returns: A new iterator over the upstream.
     @inlinable
-    public func makeAsyncIterator() -> Iterator {
-        Iterator(base: base.makeAsyncIterator(), timeout: timeout, tolerance: tolerance, clock: clock, location: location)
-    }
-
-    /// The iterator of an ``AsyncTimeoutSequence``.
-    public struct Iterator: AsyncIteratorProtocol {
-        @usableFromInline var base: Base.AsyncIterator
-        @usableFromInline var finished = false
-        /// The timeout that cancelled the upstream while it returned an element; a later end is reported
-        /// as this timeout.
-        @usableFromInline var interrupted: (any Error)?
-        @usableFromInline let timeout: Duration
-        @usableFromInline let tolerance: Duration?
-        @usableFromInline let clock: C
-        @usableFromInline let location: ScopeLocation
-
-        @usableFromInline
-        init(base: Base.AsyncIterator, timeout: Duration, tolerance: Duration?, clock: C, location: ScopeLocation) {
-            self.base = base
-            self.timeout = timeout
-            self.tolerance = tolerance
-            self.clock = clock
-            self.location = location
-        }
-
-        /// Waits at most the timeout for the upstream's next element.
-        ///
-        /// If the consuming task is cancelled, the upstream's pending `next()` is cancelled too.
-        ///
-        /// - Returns: The next element, or `nil` when the upstream ended or the sequence is finished.
-        /// - Throws: ``TimeoutError`` when no element arrived in time; `CancellationError` when the
-        ///   consuming task was cancelled and the upstream threw it; otherwise the upstream's own error.
-        @inlinable
-        public mutating func next() async throws -> Element? {
-            try await next(isolation: nil)
-        }
-
-        /// Waits at most the timeout for the upstream's next element, running the upstream's `next` on
-        /// `actor` so that non-`Sendable` elements stay in the consumer's isolation.
-        ///
-        /// If the consuming task is cancelled, the upstream's pending `next()` is cancelled too.
-        ///
-        /// - Parameter actor: The consumer's actor; `for try await` passes it.
-        /// - Returns: The next element, or `nil` when the upstream ended or the sequence is finished.
-        /// - Throws: ``TimeoutError`` when no element arrived in time; `CancellationError` when the
-        ///   consuming task was cancelled and the upstream threw it; otherwise the upstream's own error.
-        @inlinable
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws -> Element? {
-            guard !finished else { return nil }
-            let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: location)
-            do {
-                let element = try await scope.nextElement(of: &base, interrupted: &interrupted, isolation: actor)
-                if element == nil { finished = true }
-                return element
-            } catch {
-                finished = true
-                throw error
-            }
-        }
+    public func makeAsyncIterator() -> AsyncTimedIterator<Base.AsyncIterator, C> {
+        AsyncTimedIterator(upstream: base.makeAsyncIterator(), window: .eachElement(timeout), tolerance: tolerance, clock: clock, location: location)
     }
 }
 

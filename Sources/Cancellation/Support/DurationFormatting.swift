@@ -38,6 +38,7 @@ var longestArmableDuration: Duration {
 extension InstantProtocol where Duration == Swift.Duration {
     /// The deadline `duration` after this instant, without overflow: a zero or negative duration gives this
     /// instant (already expired), and one of ``longestArmableDuration`` or more gives `nil` (no deadline).
+    @usableFromInline
     func deadline(after duration: Duration) -> Self? {
         if !duration.isPositive { return self }
         if !duration.isShorter(than: longestArmableDuration) { return nil }

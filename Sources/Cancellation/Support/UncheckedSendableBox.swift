@@ -27,11 +27,11 @@ struct UncheckedSendableBox<Value>: @unchecked Sendable {
 ///
 /// - Parameter operation: The caller's operation.
 /// - Returns: The operation's result or error, boxed.
-nonisolated(nonsending) func runCapturingResult<Value, Failure: Error>(
-    _ operation: () async throws(Failure) -> sending Value
-) async -> UncheckedSendableBox<Result<Value, Failure>> {
+nonisolated(nonsending) func runCapturingResult<Value>(
+    _ operation: () async throws -> sending Value
+) async -> UncheckedSendableBox<Result<Value, any Error>> {
     // The value is `sending` (disconnected) and the error is `Sendable`, so boxing the result is sound.
-    do throws(Failure) {
+    do {
         return UncheckedSendableBox(value: .success(try await operation()))
     } catch {
         return UncheckedSendableBox(value: .failure(error))
