@@ -30,22 +30,22 @@ extension ScopeCore {
             // while this task is suspended awaiting that child; the child's start and completion order the
             // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
             let box = UncheckedSendableBox(value: operation)
-            // The child's result. Sound: only the child writes it, once, and this task reads it only after
-            // the group has waited for the child, which orders the write before the read; the value is
+            // The child's result. Sound: only the child writes it, once, and this task takes it only after
+            // the group has waited for the child, which orders the write before the take; the value is
             // `sending` (disconnected) and the error `Sendable`.
-            nonisolated(unsafe) var result: Result<Value, any Error>?
+            nonisolated(unsafe) var result: OneShot<Result<Value, any Error>>?
             // The child's closure captures the caller's isolation, so it is isolated to it: on an actor the
             // child starts on that actor and runs the caller's operation there.
             await runChild { [isolation] in
                 _ = isolation
-                result = await self.runOperation(box)
+                result = OneShot(await self.runOperation(box))
             }
             if let ending = finish() {
                 await ending.complete()
             }
             // Whether the caller is cancelled matters only when the operation threw `CancellationError`, so
             // it is asked then (a caller cancelled by now sees its own cancellation, never a timeout).
-            return try outcome(of: result.take()!, callerIsCancelled: Task.isCancelled)
+            return try outcome(of: result.take()!.take(), callerIsCancelled: Task.isCancelled)
         }
     }
 
