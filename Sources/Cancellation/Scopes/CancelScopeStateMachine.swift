@@ -49,48 +49,41 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
         var lateFinish: Cancellation?
     }
 
-    /// The scope has been made, and its operation has not started.
-    struct Created: Sendable {
-        var deadline: Instant?
-        /// An explicit cancellation before the start: the operation starts cancelled.
-        var cancellation: Cancellation?
-    }
-
-    /// The operation runs.
+    /// What the running phase owns: the timers armed for the scope.
     struct Running: Sendable {
-        var deadline: Instant?
         /// Counts the deadline's moves; a timer armed for an older generation is stale.
         var generation: UInt64 = 0
         /// Whether the scope's entry was put in its engine for the current deadline and has not fired since.
         var deadlineArmed = false
-        var cancellation: Cancellation?
         /// The timer that reports an operation ignoring the scope's cancellation, while it is armed.
         var graceTimer: GraceTimer?
         /// Whether the operation was reported for ignoring the cancellation.
         var reportedUncooperative = false
     }
 
-    /// The operation has ended; no timer acts on the scope any more.
-    struct Finished: Sendable {
-        var deadline: Instant?
-        var cancellation: Cancellation?
-        /// Whether the scope turned its own cancellation into its outcome (Trio's `cancelled_caught`).
-        var caught = false
-    }
-
+    /// The scope's phase, with what each phase owns.
     enum State: Sendable {
-        case created(Created)
+        /// The scope has been made, and its operation has not started.
+        case created
+        /// The operation runs.
         case running(Running)
-        case finished(Finished)
+        /// The operation has ended; no timer acts on the scope any more. `caught` says whether the scope
+        /// turned its own cancellation into its outcome (Trio's `cancelled_caught`).
+        case finished(caught: Bool)
     }
 
-    private(set) var state: State
+    private(set) var state: State = .created
+    /// The deadline, in every phase: set before the start, moved while running, recorded after the end.
+    private(set) var deadline: Instant?
+    /// The scope's own cancellation, in every phase; one before the start makes the operation start
+    /// cancelled.
+    private(set) var cancellation: Cancellation?
     let location: ScopeLocation
     /// How long after its cancellation an operation that has not ended is reported, or `nil` for never.
     let gracePeriod: Duration?
 
     init(deadline: Instant?, location: ScopeLocation, gracePeriod: Duration? = nil) {
-        self.state = .created(Created(deadline: deadline))
+        self.deadline = deadline
         self.location = location
         if let gracePeriod, gracePeriod.isPositive, gracePeriod.isShorter(than: longestArmableDuration) {
             self.gracePeriod = gracePeriod
@@ -101,27 +94,9 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
 
     // MARK: Reading
 
-    /// The deadline, in every phase.
-    var deadline: Instant? {
-        switch state {
-        case .created(let created): return created.deadline
-        case .running(let running): return running.deadline
-        case .finished(let finished): return finished.deadline
-        }
-    }
-
-    /// The scope's own cancellation, in every phase.
-    var cancellation: Cancellation? {
-        switch state {
-        case .created(let created): return created.cancellation
-        case .running(let running): return running.cancellation
-        case .finished(let finished): return finished.cancellation
-        }
-    }
-
     /// Whether the scope turned its own cancellation into its outcome.
     var caughtCancellation: Bool {
-        if case .finished(let finished) = state { return finished.caught }
+        if case .finished(let caught) = state { return caught }
         return false
     }
 
@@ -129,12 +104,12 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
 
     /// The scope begins running its operation.
     mutating func begin(now: Instant) -> Action {
-        guard case .created(let created) = state else {
+        guard case .created = state else {
             preconditionFailure("a cancel scope runs once")
         }
-        var running = Running(deadline: created.deadline, cancellation: created.cancellation)
+        var running = Running()
         let action: Action
-        if let cancellation = created.cancellation {
+        if let cancellation {
             // Cancelled before it started: the operation's task must start cancelled.
             action = .cancelOperation(disarmDeadline: false, graceDeadline: graceDeadline(after: cancellation))
         } else {
@@ -149,28 +124,18 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
     /// Moving the deadline of a scope that was already cancelled does not undo the cancellation; moving it
     /// before the scope starts or after it ended only records it.
     mutating func setDeadline(_ newDeadline: Instant?, now: Instant) -> Action {
-        switch state {
-        case .created(var created):
-            created.deadline = newDeadline
-            state = .created(created)
-            return .none
-        case .running(var running):
-            running.deadline = newDeadline
-            running.generation &+= 1
-            let action: Action
-            if running.cancellation != nil {
-                action = running.deadlineArmed ? .disarmDeadline : .none
-                running.deadlineArmed = false
-            } else {
-                action = evaluateDeadline(&running, now: now)
-            }
-            state = .running(running)
-            return action
-        case .finished(var finished):
-            finished.deadline = newDeadline
-            state = .finished(finished)
-            return .none
+        deadline = newDeadline
+        guard case .running(var running) = state else { return .none }
+        running.generation &+= 1
+        let action: Action
+        if cancellation != nil {
+            action = running.deadlineArmed ? .disarmDeadline : .none
+            running.deadlineArmed = false
+        } else {
+            action = evaluateDeadline(&running, now: now)
         }
+        state = .running(running)
+        return action
     }
 
     /// The deadline timer armed for `generation` fired at `now`.
@@ -181,23 +146,21 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
         }
         // The engine took the entry out when it fired it.
         running.deadlineArmed = false
-        let action = running.cancellation == nil ? evaluateDeadline(&running, now: now) : .none
+        let action = cancellation == nil ? evaluateDeadline(&running, now: now) : .none
         state = .running(running)
         return action
     }
 
     /// An explicit cancellation with a reason.
     mutating func cancel(reason: String, now: Instant) -> Action {
-        let cancellation = Cancellation(reason: .cancelled(reason: reason, scope: location), at: now)
+        guard cancellation == nil else { return .none }
+        let cancellation = Cancellation(reason: .cancelled(reason: reason, scope: location), at: now, deadline: deadline)
         switch state {
-        case .created(var created):
-            guard created.cancellation == nil else { return .none }
-            created.cancellation = Cancellation(reason: cancellation.reason, at: now, deadline: created.deadline)
+        case .created:
             // `begin` sees the cancellation and starts the operation cancelled.
-            state = .created(created)
+            self.cancellation = cancellation
             return .none
         case .running(var running):
-            guard running.cancellation == nil else { return .none }
             let action = cancelRunning(&running, with: cancellation)
             state = .running(running)
             return action
@@ -217,21 +180,12 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
 
     /// When the scope cancelled its operation, the caller's cancellation had already reached it.
     mutating func noteCallerCancelledFirst() {
-        switch state {
-        case .created:
-            break
-        case .running(var running):
-            running.cancellation?.callerCancelledFirst = true
-            state = .running(running)
-        case .finished(var finished):
-            finished.cancellation?.callerCancelledFirst = true
-            state = .finished(finished)
-        }
+        cancellation?.callerCancelledFirst = true
     }
 
     /// The grace timer fired: returns the cancellation to report if the operation is still running.
     mutating func graceTimerFired() -> Cancellation? {
-        guard case .running(var running) = state, let cancellation = running.cancellation else { return nil }
+        guard case .running(var running) = state, let cancellation else { return nil }
         running.graceTimer = nil
         let report = running.reportedUncooperative ? nil : cancellation
         running.reportedUncooperative = true
@@ -244,20 +198,19 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
         guard case .running(let running) = state else {
             preconditionFailure("a cancel scope ends once, after it began")
         }
-        state = .finished(Finished(deadline: running.deadline, cancellation: running.cancellation))
+        state = .finished(caught: false)
         return Ending(
             disarmDeadline: running.deadlineArmed,
             graceTimer: running.graceTimer,
-            lateFinish: running.reportedUncooperative ? running.cancellation : nil
+            lateFinish: running.reportedUncooperative ? cancellation : nil
         )
     }
 
     /// The scope turns its own cancellation into its outcome, if it was cancelled: returns that
     /// cancellation.
     mutating func catchCancellation() -> Cancellation? {
-        guard case .finished(var finished) = state, let cancellation = finished.cancellation else { return nil }
-        finished.caught = true
-        state = .finished(finished)
+        guard case .finished = state, let cancellation else { return nil }
+        state = .finished(caught: true)
         return cancellation
     }
 
@@ -267,22 +220,20 @@ struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
         gracePeriod.map { cancellation.at.adding($0) }
     }
 
-    private func cancelRunning(_ running: inout Running, with cancellation: Cancellation) -> Action {
-        var cancellation = cancellation
-        cancellation.deadline = running.deadline
-        running.cancellation = cancellation
+    private mutating func cancelRunning(_ running: inout Running, with cancellation: Cancellation) -> Action {
+        self.cancellation = cancellation
         let action = Action.cancelOperation(disarmDeadline: running.deadlineArmed, graceDeadline: graceDeadline(after: cancellation))
         running.deadlineArmed = false
         return action
     }
 
-    private func evaluateDeadline(_ running: inout Running, now: Instant) -> Action {
-        guard let deadline = running.deadline else {
+    private mutating func evaluateDeadline(_ running: inout Running, now: Instant) -> Action {
+        guard let deadline else {
             return disarmIfArmed(&running)
         }
         let remaining = deadline.subtracting(now)
         if !remaining.isPositive {
-            return cancelRunning(&running, with: Cancellation(reason: .deadlineExpired(scope: location), at: now))
+            return cancelRunning(&running, with: Cancellation(reason: .deadlineExpired(scope: location), at: now, deadline: deadline))
         }
         if !remaining.isShorter(than: longestArmableDuration) {
             // So far away that it means "no deadline".
