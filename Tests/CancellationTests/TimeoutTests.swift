@@ -421,6 +421,52 @@ struct TimeoutTests {
         #expect(value == nil)
     }
 
+    // MARK: Any other clock
+
+    @Test("a clock that only sleeps: the deadline is served by a task sleeping on it, stopped before withTimeout returns")
+    func clockThatOnlySleepsEnforcesTheDeadline() async throws {
+        let manual = ManualClock()
+        let sleepOnly = SleepOnlyClock(wrapping: manual)
+        let task = Task {
+            try await withTimeout(.seconds(1), clock: sleepOnly) {
+                try await manual.sleep(for: .seconds(10))
+            }
+        }
+        // Both are sleeps on the wrapped clock: the library's sleeping task for the deadline, and the
+        // operation's own sleep. The manual clock's timer engine is not involved.
+        try await manual.waitForSleepers(count: 2)
+        #expect(manual.pendingTimers == 0)
+        manual.advance(by: .seconds(1))
+        let error = try #require(await task.result.failure as? TimeoutError)
+        #expect(error.timeout == .seconds(1))
+        // The library's sleeping tasks were stopped and awaited before withTimeout returned.
+        #expect(manual.pendingSleepers == 0)
+        #expect(manual.pendingTimers == 0)
+        #expect(manual.firedTimers == 0)
+    }
+
+    @Test("a clock that only sleeps: an operation that finishes before the deadline returns its value and leaves no sleep")
+    func clockThatOnlySleepsFinishesInTime() async throws {
+        let manual = ManualClock()
+        let sleepOnly = SleepOnlyClock(wrapping: manual)
+        let task = Task {
+            try await withTimeout(.seconds(5), clock: sleepOnly) { () async throws -> Bool in
+                try await manual.sleep(for: .seconds(2))
+                return Task.isCancelled
+            }
+        }
+        try await manual.waitForSleepers(count: 2)  // the library's sleeping task for the deadline, the operation's sleep
+        manual.advance(by: .seconds(2))
+        #expect(try await task.value == false)
+        #expect(manual.pendingSleepers == 0)  // the library's sleep until 5 s was cancelled and awaited
+        #expect(manual.pendingTimers == 0)
+
+        // An operation that returns without suspending: nothing is left either.
+        #expect(try await withTimeout(.seconds(1), clock: sleepOnly) { 42 } == 42)
+        #expect(manual.pendingSleepers == 0)
+        #expect(manual.now == ManualClock.Instant(offset: .seconds(2)))
+    }
+
     @Test("the continuous-clock forms run and keep values")
     func continuousClockForms() async throws {
         #expect(try await withTimeout(.seconds(30)) { 1 } == 1)
@@ -431,5 +477,27 @@ struct TimeoutTests {
         await #expect(throws: TimeoutError.self) {
             try await withTimeout(.zero) { try await Task.sleep(for: .seconds(30)) }
         }
+    }
+}
+
+/// A clock that can only tell the time and sleep — no timer engine of its own — as a third-party test clock
+/// would be. It forwards to a ``ManualClock``, so a test drives it by advancing that clock; every deadline a
+/// scope on it has is served by a task sleeping through ``sleep(until:tolerance:)``.
+struct SleepOnlyClock: Clock {
+    typealias Instant = ManualClock.Instant
+    typealias Duration = Swift.Duration
+
+    let wrapped: ManualClock
+
+    init(wrapping clock: ManualClock) {
+        wrapped = clock
+    }
+
+    var now: Instant { wrapped.now }
+
+    var minimumResolution: Duration { wrapped.minimumResolution }
+
+    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        try await wrapped.sleep(until: deadline, tolerance: tolerance)
     }
 }
