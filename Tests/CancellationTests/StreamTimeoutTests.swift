@@ -89,6 +89,33 @@ func step(_ clock: ManualClock, to seconds: Duration, sleepers: Int = 1, timers:
     clock.advance(to: ManualClock.Instant(offset: seconds))
 }
 
+/// An `AsyncStream` that announces every call of its iterator's `next()` before it waits for the stream, so a
+/// test can tell which `next()` a consumer is in; under a timeout operator, the operator's deadline for that
+/// element is armed by then.
+struct AnnouncingStream: AsyncSequence, Sendable {
+    let stream: AsyncStream<String>
+    let announce: AsyncStream<Void>.Continuation
+
+    init(_ stream: AsyncStream<String>, _ announce: AsyncStream<Void>.Continuation) {
+        self.stream = stream
+        self.announce = announce
+    }
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(base: stream.makeAsyncIterator(), announce: announce)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: AsyncStream<String>.Iterator
+        let announce: AsyncStream<Void>.Continuation
+
+        mutating func next() async -> String? {
+            announce.yield()
+            return await base.next()
+        }
+    }
+}
+
 /// An actor with non-`Sendable` state that consumes a sequence of non-`Sendable` elements.
 actor CounterSink {
     var counters: [Counter] = []
@@ -247,9 +274,17 @@ struct StreamTimeoutTests {
     func asyncStreamTimesOut() async throws {
         let clock = ManualClock()
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-        let task = consume(stream.timeout(after: .seconds(1), clock: clock))
+        let (calls, announce) = AsyncStream.makeStream(of: Void.self)
+        let task = consume(AnnouncingStream(stream, announce).timeout(after: .seconds(1), clock: clock))
         continuation.yield("a")
-        try await step(clock, to: .seconds(1), sleepers: 0)
+        // Both next() calls have a deadline at 1 s; advance only once the consumer waits for the second
+        // element, so that the deadline that fires is the second one, not the first while "a" is handed over.
+        var announcements = calls.makeAsyncIterator()
+        _ = await announcements.next()
+        _ = await announcements.next()
+        try await clock.waitForTimers(count: 1)  // the second element's deadline (the first one's was disarmed)
+        #expect(clock.pendingSleepers == 0)
+        clock.advance(to: ManualClock.Instant(offset: .seconds(1)))
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect(consumed.error is TimeoutError)
