@@ -15,7 +15,7 @@ struct AbandonTests {
                 return 1
             }
         }
-        try await clock.waitForSleepers(count: 3)  // deadline, abandonment, operation
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // the operation's sleep; the deadline's and the abandonment's timers
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)
         #expect(late.all.isEmpty)
@@ -32,7 +32,7 @@ struct AbandonTests {
                 return "finally"
             }
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // the operation's sleep; the deadline's and the abandonment's timers
         clock.advance(by: .seconds(1))
         clock.advance(by: .seconds(2))
         let error = try #require(await task.result.failure as? TimeoutError)
@@ -54,9 +54,9 @@ struct AbandonTests {
                 throw OperationError(code: 4)
             }
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // the operation's sleep; the deadline's and the abandonment's timers
         task.cancel()
-        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(5)))
+        try await clock.waitForTimer(at: ManualClock.Instant(offset: .seconds(5)))  // abandonment, 5 s after the caller's cancellation
         clock.advance(by: .seconds(5))
         #expect(await task.result.failure is CancellationError)
         clock.advance(by: .seconds(25))
@@ -75,7 +75,7 @@ struct AbandonTests {
                 return "in grace"
             }
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // the operation's sleep; the deadline's and the abandonment's timers
         clock.advance(by: .seconds(1))
         clock.advance(by: .seconds(2))
         #expect(try await task.value == "in grace")

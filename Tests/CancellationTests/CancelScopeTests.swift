@@ -32,9 +32,11 @@ struct CancelScopeTests {
                 return "done"
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the block's sleep, the scope's deadline
+        #expect(clock.pendingTimerDeadlines == [ManualClock.Instant(offset: .seconds(5))])  // moved, not added
         clock.advance(by: .seconds(3))
         #expect(try await task.value == "done")
+        #expect(clock.firedTimers == 0)
     }
 
     @Test("moving the deadline earlier cancels the block sooner")
@@ -46,10 +48,13 @@ struct CancelScopeTests {
                 try await clock.sleep(for: .seconds(50))
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the block's sleep, the scope's deadline
         clock.advance(by: .seconds(2))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.timeout == .seconds(2))
+        // The moved deadline fired in the clock's timer engine; the only sleep was the block's.
+        #expect(clock.firedTimers == 1)
+        #expect(clock.totalSleeps == 1)
     }
 
     @Test("moving the deadline into the past cancels the block at once")
@@ -75,8 +80,10 @@ struct CancelScopeTests {
             }
         }
         try await clock.waitForSleepers(count: 1)
+        #expect(clock.pendingTimers == 0)  // the deadline was disarmed
         clock.advance(by: .seconds(50))
         #expect(clock.pendingSleepers == 1)
+        #expect(clock.pendingTimers == 0)
         clock.advance(by: .seconds(50))
         #expect(try await task.value == false)
     }
@@ -92,14 +99,18 @@ struct CancelScopeTests {
                 try await clock.sleep(for: .seconds(2_000))
             }
         }
-        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(1_000)))
+        try await clock.waitForTimer(at: ManualClock.Instant(offset: .seconds(1_000)))
         try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(2_000)))
-        #expect(clock.pendingSleepers == 2)  // the stale timers were stopped, not left sleeping
+        #expect(clock.pendingTimers == 1)  // the stale deadlines were disarmed, not left pending
+        #expect(clock.pendingSleepers == 1)
         clock.advance(by: .seconds(999))
-        #expect(clock.pendingSleepers == 2)
+        #expect(clock.pendingTimers == 1)
+        #expect(clock.pendingSleepers == 1)
+        #expect(clock.firedTimers == 0)
         clock.advance(by: .seconds(1))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.timeout == .seconds(1_000))
+        #expect(clock.firedTimers == 1)  // only the last deadline fired
     }
 
     @Test("a scope cancelled from another task with a reason returns nil and reports why")
@@ -193,8 +204,9 @@ struct CancelScopeTests {
         }
         var iterator = handles.makeAsyncIterator()
         let scope = try #require(await iterator.next())
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the block's sleep, the scope's deadline
         await Task.detached { scope.reschedule(after: .seconds(5)) }.value
+        #expect(clock.pendingTimerDeadlines == [ManualClock.Instant(offset: .seconds(5))])
         #expect(scope.remaining == .seconds(5))
         clock.advance(by: .seconds(5))
         let error = try #require(await task.result.failure as? TimeoutError)

@@ -22,7 +22,7 @@ struct CancellationReasonTests {
                 return CancellationReason.current
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .seconds(1))
         let reason = try await task.value
         #expect(reason == .some(.deadlineExpired(scope: ScopeLocation(fileID: #fileID, line: line))))
@@ -38,7 +38,7 @@ struct CancellationReasonTests {
                 return CancellationReason.current
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         task.cancel()
         #expect(try await task.value == .taskCancelled)
         // A task cancelled without any scope.
@@ -63,10 +63,10 @@ struct CancellationReasonTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // the shielded sleep, both deadlines
         clock.advance(by: .seconds(1))
-        // The outer scope's grace timer is armed once its cancellation has happened.
-        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
+        // The outer deadline fired within `advance`, and its cancellation armed the outer scope's grace timer.
+        try await clock.waitForTimer(at: ManualClock.Instant(offset: .seconds(101)))
         clock.advance(by: .seconds(1))
         clock.advance(by: .seconds(3))
         let reason = try await task.value
@@ -82,7 +82,7 @@ struct CancellationReasonTests {
                 return CancellationReason.current
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         task.cancel()
         clock.advance(by: .seconds(5))
         #expect(try await task.value == .taskCancelled)

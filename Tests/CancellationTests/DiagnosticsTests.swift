@@ -21,11 +21,13 @@ struct DiagnosticsTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the shielded sleep, the deadline
         clock.advance(by: .seconds(1))     // the deadline fires; the grace timer is armed
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForTimer(at: ManualClock.Instant(offset: .seconds(3)))
+        #expect(clock.pendingSleepers == 1)  // the shielded sleep goes on
         clock.advance(by: .seconds(2))     // the grace period passes
         await handler.waitForEntries(1)
+        #expect(clock.firedTimers == 2)  // the deadline, then the grace timer
         let warning = try #require(handler.entries.first)
         #expect(warning.level == .warning)
         #expect(warning.metadata["scope"] == "\(#fileID):\(line)")
@@ -51,11 +53,12 @@ struct DiagnosticsTests {
                     }
                 }
             }
-            try await clock.waitForSleepers(count: 2)
+            try await clock.waitForPending(sleeps: 1, timers: 1)  // the operation's sleep, the deadline
             clock.advance(by: .seconds(1))
             #expect(try await task.value == nil)
         }
         #expect(handler.entries.isEmpty)
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)  // no grace timer lingers
     }
 }

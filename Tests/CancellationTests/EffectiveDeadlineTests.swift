@@ -47,9 +47,9 @@ struct EffectiveDeadlineTests {
                 return (atTwo, EffectiveDeadline.current?.remaining, EffectiveDeadline.current?.hasExpired)
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the first sleep, the scope's deadline at 5 s
         clock.advance(by: .seconds(2))
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the second sleep, the same deadline
         clock.advance(by: .seconds(3))
         let values = try await task.value
         #expect(values?.0 == .seconds(3))

@@ -38,13 +38,17 @@ struct GatherTests {
                 timedOperation("c", at: 10, clock: clock, log: log),
             ])
         }
-        try await clock.waitForSleepers(count: 4)  // three operations and the deadline's timer
+        try await clock.waitForPending(sleeps: 3, timers: 1)  // three operations' sleeps, the deadline's timer
         clock.advance(to: ManualClock.Instant(offset: .seconds(2)))
         clock.advance(to: ManualClock.Instant(offset: .seconds(5)))
         let outcomes = await task.value
         #expect(outcomes.map(describe) == ["success(a)", "failure(8)", "timedOut"])
         #expect(Set(log.all) == ["a finished", "b finished", "c cancelled"])
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
+        // The gather's deadline fired in the clock's timer engine; the only sleeps were the operations'.
+        #expect(clock.firedTimers == 1)
+        #expect(clock.totalSleeps == 3)
     }
 
     @Test("everything finishing in time gives every value in the operations' order, and no timer lingers")
@@ -57,10 +61,12 @@ struct GatherTests {
                 timedOperation("y", at: 1, clock: clock, log: log),
             ])
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 2, timers: 1)  // two operations' sleeps, the deadline's timer
         clock.advance(to: ManualClock.Instant(offset: .seconds(2)))
         #expect(await task.value.map(describe) == ["success(x)", "success(y)"])
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
+        #expect(clock.firedTimers == 0)
     }
 
     @Test("a value or an own error produced after the deadline fired is kept, not reported as timed out")
@@ -82,7 +88,7 @@ struct GatherTests {
                 },
             ])
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 2, timers: 1)
         clock.advance(by: .seconds(1))
         #expect(await task.value.map(describe) == ["success(late)", "failure(3)"])
     }
@@ -97,7 +103,7 @@ struct GatherTests {
                 timedOperation("b", at: 4, clock: clock, log: log),
             ])
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 2, timers: 1)
         clock.advance(to: ManualClock.Instant(offset: .seconds(3)))
         #expect(await task.value.map(describe) == ["success(a)", "timedOut"])
     }
@@ -112,12 +118,14 @@ struct GatherTests {
                 timedOperation("b", at: 4, clock: clock, log: log),
             ])
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 2, timers: 1)
         clock.advance(to: ManualClock.Instant(offset: .seconds(1)))
-        try await clock.waitForPendingDeadlines { $0.count == 2 }
+        try await clock.waitForPendingDeadlines { $0 == [ManualClock.Instant(offset: .seconds(4))] }  // only b's sleep is left
+        #expect(clock.pendingTimers == 1)  // and the deadline's timer
         task.cancel()
         #expect(await task.value.map(describe) == ["success(a)", "failure(CancellationError)"])
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
     }
 
     @Test("operations made with map, as the documentation shows, each get their own outcome")

@@ -86,7 +86,7 @@ struct PrimitivesAsyncioScenarioTests {
         let lock = AsyncLock()
         let held = try #require(lock.tryAcquire())
         let timedOut = Task { try await withTimeout(.seconds(1), clock: clock) { try await lock.withLock { 0 } } }
-        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)  // the timeout's deadline
         await waitUntil { lock.waiterCount == 1 }
         let patient = Task { try await lock.withLock { 1 } }
         await waitUntil { lock.waiterCount == 2 }

@@ -71,7 +71,7 @@ struct PrimitivesBarrierTests {
         let clock = ManualClock()
         let barrier = AsyncBarrier(parties: 2)
         let task = Task { try await withTimeout(.seconds(1), clock: clock) { try await barrier.wait() } }
-        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)  // the timeout's deadline
         await waitUntil { barrier.waiterCount == 1 }
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)

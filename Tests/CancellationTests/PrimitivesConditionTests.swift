@@ -172,7 +172,7 @@ struct PrimitivesConditionTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)  // the timeout's deadline
         await waitUntil { condition.waiterCount == 1 }
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)

@@ -134,7 +134,7 @@ struct PrimitivesLockTests {
                 try await lock.withLock { 1 }
             }
         }
-        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)  // the timeout's deadline
         await waitUntil { lock.waiterCount == 1 }
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)

@@ -100,7 +100,7 @@ struct PrimitivesQueueTests {
         let clock = ManualClock()
         let queue = AsyncQueue<Int>(capacity: 1)
         let task = Task { try await withTimeout(.seconds(1), clock: clock) { try await queue.receive() } }
-        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)  // the timeout's deadline
         await waitUntil { queue.waiterCount.receivers == 1 }
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)

@@ -71,7 +71,7 @@ struct PrimitivesSemaphoreTests {
         let clock = ManualClock()
         let semaphore = AsyncSemaphore(permits: 0)
         let task = Task { try await withTimeout(.seconds(1), clock: clock) { try await semaphore.wait() } }
-        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)  // the timeout's deadline
         await waitUntil { semaphore.waiterCount == 1 }
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)
@@ -113,7 +113,7 @@ struct PrimitivesEventTests {
         let clock = ManualClock()
         let event = AsyncEvent()
         let task = Task { try await withTimeout(.seconds(1), clock: clock) { try await event.wait() } }
-        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)  // the timeout's deadline
         await waitUntil { event.waiterCount == 1 }
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)

@@ -17,7 +17,7 @@ struct ReferenceTests {
     func waitFor() async throws {
         let clock = ManualClock()
         let task = Task { try await withTimeout(.seconds(2), clock: clock) { try await Self.slowOperation(clock) } }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the operation's sleep, the timeout's deadline
         clock.advance(by: .seconds(2))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.description.hasPrefix("timed out after 2 seconds"))
@@ -36,9 +36,9 @@ struct ReferenceTests {
                 steps.record("second await done")
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the first await, the block's deadline
         clock.advance(by: .seconds(1.5))
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the second await, the same deadline
         clock.advance(by: .seconds(0.5))
         #expect(await task.result.failure is TimeoutError)
         #expect(steps.all == ["first await done"])
@@ -129,9 +129,11 @@ struct ReferenceTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 3)
+        // The worker's sleep; the deadline's and the abandonment's timers.
+        try await clock.waitForPending(sleeps: 1, timers: 2)
         clock.advance(by: .seconds(2))  // the deadline fires; the worker ignores it
-        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(3)))
+        try await clock.waitForTimer(at: ManualClock.Instant(offset: .seconds(3)))  // the report's grace timer
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(102)))  // the worker carries on
         clock.advance(by: .seconds(1))  // grace period of the report
         await handler.waitForEntries(1)
         #expect(handler.entries[0].message.contains("ignored cancellation"))

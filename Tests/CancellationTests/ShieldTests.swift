@@ -58,10 +58,10 @@ struct ShieldTests {
             }
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the shielded sleep, the scope's deadline
         clock.advance(by: .seconds(1))
-        // The scope's grace timer is armed once its cancellation has happened.
-        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(101)))
+        // The deadline fired within `advance`, and the scope's cancellation armed its grace timer.
+        try await clock.waitForTimer(at: ManualClock.Instant(offset: .seconds(101)))
         clock.advance(by: .seconds(2))
         #expect(await task.result.failure is TimeoutError)
     }
@@ -88,11 +88,14 @@ struct ShieldTests {
                 try await clock.sleep(for: .seconds(3_600))
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the block's sleep, the shield's bound
         clock.advance(by: .seconds(5))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.location.line == line)
         #expect(error.timeout == .seconds(5))
+        // The bound was enforced by the clock's timer engine; the only sleep was the block's.
+        #expect(clock.firedTimers == 1)
+        #expect(clock.totalSleeps == 1)
     }
 
     @Test("a bounded shield that finishes in time returns its value")

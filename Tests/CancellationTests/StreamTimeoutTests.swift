@@ -89,6 +89,33 @@ func step(_ clock: ManualClock, to seconds: Duration, sleepers: Int = 1, timers:
     clock.advance(to: ManualClock.Instant(offset: seconds))
 }
 
+/// An `AsyncStream` that announces every call of its iterator's `next()` before it waits for the stream, so a
+/// test can tell which `next()` a consumer is in; under a timeout operator, the operator's deadline for that
+/// element is armed by then.
+struct AnnouncingStream: AsyncSequence, Sendable {
+    let stream: AsyncStream<String>
+    let announce: AsyncStream<Void>.Continuation
+
+    init(_ stream: AsyncStream<String>, _ announce: AsyncStream<Void>.Continuation) {
+        self.stream = stream
+        self.announce = announce
+    }
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(base: stream.makeAsyncIterator(), announce: announce)
+    }
+
+    struct Iterator: AsyncIteratorProtocol {
+        var base: AsyncStream<String>.Iterator
+        let announce: AsyncStream<Void>.Continuation
+
+        mutating func next() async -> String? {
+            announce.yield()
+            return await base.next()
+        }
+    }
+}
+
 /// An actor with non-`Sendable` state that consumes a sequence of non-`Sendable` elements.
 actor CounterSink {
     var counters: [Counter] = []
@@ -136,6 +163,8 @@ struct StreamTimeoutTests {
         #expect(consumed.afterEnd == .some(nil))
         #expect(upstream.log.all.isEmpty)
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
+        #expect(clock.firedTimers == 0)
     }
 
     @Test("a late element: TimeoutError naming the operator's line, the upstream cancelled, the sequence finished")
@@ -155,6 +184,10 @@ struct StreamTimeoutTests {
         #expect(consumed.afterEnd == .some(nil))
         #expect(upstream.log.all == ["cancelled at 3.0 seconds"])
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
+        // The second element's deadline fired in the clock's timer engine; the only sleeps were the upstream's.
+        #expect(clock.firedTimers == 1)
+        #expect(clock.totalSleeps == 2)
     }
 
     @Test("an element exactly at the deadline is delivered once, and the next element gets a fresh timeout")
@@ -226,22 +259,32 @@ struct StreamTimeoutTests {
         let upstream = Marbles(clock: clock, [(.seconds(1), .element("a")), (.seconds(10), .element("b"))])
         let task = consume(upstream.timeout(after: .seconds(5), clock: clock))
         try await step(clock, to: .seconds(1))
-        try await clock.waitForSleepers(count: 2)
+        // The second next(): the upstream's sleep until 10 s, and the element's deadline at 6 s.
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         task.cancel()
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect(consumed.error is CancellationError)
         #expect(upstream.log.all == ["cancelled at 1.0 seconds"])
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
     }
 
     @Test("an AsyncStream that ends because the timeout cancelled it reports TimeoutError, not a silent end")
     func asyncStreamTimesOut() async throws {
         let clock = ManualClock()
         let (stream, continuation) = AsyncStream.makeStream(of: String.self)
-        let task = consume(stream.timeout(after: .seconds(1), clock: clock))
+        let (calls, announce) = AsyncStream.makeStream(of: Void.self)
+        let task = consume(AnnouncingStream(stream, announce).timeout(after: .seconds(1), clock: clock))
         continuation.yield("a")
-        try await step(clock, to: .seconds(1), sleepers: 0)
+        // Both next() calls have a deadline at 1 s; advance only once the consumer waits for the second
+        // element, so that the deadline that fires is the second one, not the first while "a" is handed over.
+        var announcements = calls.makeAsyncIterator()
+        _ = await announcements.next()
+        _ = await announcements.next()
+        try await clock.waitForTimers(count: 1)  // the second element's deadline (the first one's was disarmed)
+        #expect(clock.pendingSleepers == 0)
+        clock.advance(to: ManualClock.Instant(offset: .seconds(1)))
         let consumed = await task.value
         #expect(consumed.elements == ["a"])
         #expect(consumed.error is TimeoutError)
@@ -265,8 +308,8 @@ struct StreamTimeoutTests {
         continuation.yield("late")
         continuation.finish()
         let task = consume(uncooperative.timeout(after: .seconds(1), clock: clock))
-        try await step(clock, to: .seconds(1))
-        try await clock.waitForSleepers(count: 1)
+        try await step(clock, to: .seconds(1))  // the deadline fires; the upstream ignores it
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(3)))  // and sleeps on
         clock.advance(to: ManualClock.Instant(offset: .seconds(3)))
         let consumed = await task.value
         #expect(consumed.elements == ["late"])
@@ -303,6 +346,7 @@ struct StreamDeadlineTests {
         #expect(consumed.afterEnd == .some(nil))
         #expect(upstream.log.all == ["cancelled at 3.0 seconds"])
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
     }
 
     @Test("an element exactly at the deadline is delivered; the next next() starts cancelled and times out")
@@ -357,12 +401,13 @@ struct StreamDeadlineTests {
         let clock = ManualClock()
         let upstream = Marbles(clock: clock, [(.seconds(10), .element("a"))])
         let task = consume(upstream.deadline(after: .seconds(5), clock: clock))
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the upstream's sleep, the deadline
         task.cancel()
         let consumed = await task.value
         #expect(consumed.error is CancellationError)
         #expect(upstream.log.all == ["cancelled at 0.0 seconds"])
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
     }
 
     @Test("works from an actor with non-Sendable elements")

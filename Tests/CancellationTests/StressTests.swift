@@ -51,6 +51,7 @@ struct StressTests {
         #expect(harness.violations == [])
         #expect(harness.liveOperations == 0)
         #expect(harness.clock.pendingSleepers == 0)
+        #expect(harness.clock.pendingTimers == 0)
         #expect(harness.scopesRun > 0)
         let outcomes = harness.outcomes
         for outcome in ["value", "nil", "timeout", "scope cancelled", "cancellation"] {

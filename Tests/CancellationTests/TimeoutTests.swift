@@ -33,10 +33,12 @@ struct TimeoutTests {
                 return Task.isCancelled
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the operation's sleep, the deadline's timer
         clock.advance(by: .seconds(2))
         #expect(try await task.value == false)
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)  // the deadline was disarmed when the operation returned
+        #expect(clock.firedTimers == 0)
     }
 
     // MARK: b. Deadline passes
@@ -56,12 +58,15 @@ struct TimeoutTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the operation's sleep, the deadline's timer
         clock.advance(by: .seconds(1))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.timeout == .seconds(1))
         #expect(error.location == ScopeLocation(fileID: #fileID, line: line))
         #expect(sawCancellation.all == [true])
+        // The clock's timer engine enforced the deadline; the timeout is not a sleeping task.
+        #expect(clock.firedTimers == 1)
+        #expect(clock.totalSleeps == 1)  // only the operation's own sleep
     }
 
     @Test("b. the deadline is measured from the call, not from the first suspension")
@@ -73,9 +78,11 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(2))
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)  // the first sleep, the deadline's timer at 3 s
         clock.advance(by: .seconds(2))
-        try await clock.waitForSleepers(count: 2)
+        // The second sleep, until 4 s; the deadline stays at 3 s, where it was armed at the call.
+        try await clock.waitForSleeper(until: ManualClock.Instant(offset: .seconds(4)))
+        #expect(clock.pendingTimerDeadlines == [ManualClock.Instant(offset: .seconds(3))])
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is TimeoutError)
     }
@@ -91,7 +98,7 @@ struct TimeoutTests {
                 return ("late result", scope.isCancelled)
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .seconds(1))
         let (value, scopeWasCancelled) = try await task.value
         #expect(value == "late result")
@@ -112,7 +119,7 @@ struct TimeoutTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure as? OperationError == OperationError(code: 3))
     }
@@ -142,7 +149,7 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(10))
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         task.cancel()
         #expect(await task.result.failure is CancellationError)
         #expect(clock.now == ManualClock.Instant(offset: .zero))
@@ -156,7 +163,7 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(10))
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         task.cancel()
         clock.advance(by: .seconds(1))
         #expect(await task.result.failure is CancellationError)
@@ -172,7 +179,7 @@ struct TimeoutTests {
                 try Task.checkCancellation()
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .seconds(1))
         task.cancel()
         clock.advance(by: .seconds(4))
@@ -221,7 +228,8 @@ struct TimeoutTests {
             }
         }
         try await clock.waitForSleepers(count: 1)
-        #expect(clock.pendingSleepers == 1)  // no timer was armed
+        #expect(clock.pendingSleepers == 1)  // only the operation's sleep
+        #expect(clock.pendingTimers == 0)  // no timer was armed
         clock.advance(by: .seconds(1_000_000))
         #expect(try await task.value)
         // The continuous clock, where a naive `now + duration` conversion to a sleep would trap.
@@ -247,7 +255,7 @@ struct TimeoutTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // the innermost sleep, both deadlines
         clock.advance(by: .milliseconds(50))
         let error = try #require(await task.result.failure as? TimeoutError)
         #expect(error.location.line == outerLine)
@@ -271,7 +279,7 @@ struct TimeoutTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 3)
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // the innermost sleep, both deadlines
         clock.advance(by: .milliseconds(50))
         let (line, bodyCancelled, outerCancelled) = try await task.value
         #expect(line == innerLine)
@@ -291,15 +299,17 @@ struct TimeoutTests {
             #expect(value == nil)
             return Task.isCancelled
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .seconds(1))
         #expect(try await task.value == false)
-        #expect(clock.pendingSleepers == 0)  // the timer's sleep and the operation's sleep are gone
+        #expect(clock.pendingSleepers == 0)  // the operation's sleep is gone
+        #expect(clock.pendingTimers == 0)  // and so are the deadline and the grace timer its firing armed
 
-        // Returning early cancels the timer and waits for it.
+        // Returning early disarms the deadline.
         let quick = try await withTimeout(.seconds(1), clock: clock) { "quick" }
         #expect(quick == "quick")
         #expect(clock.pendingSleepers == 0)
+        #expect(clock.pendingTimers == 0)
         #expect(!Task.isCancelled)
     }
 
@@ -382,7 +392,7 @@ struct TimeoutTests {
                 return "finished"
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .seconds(1))
         #expect(try await task.value == nil)
         #expect(try await withTimeoutOrNil(.seconds(1), clock: clock) { "fast" } == "fast")
@@ -396,7 +406,7 @@ struct TimeoutTests {
                 try await clock.sleep(for: .seconds(10))
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         task.cancel()
         #expect(await task.result.failure is CancellationError)
     }
@@ -411,6 +421,52 @@ struct TimeoutTests {
         #expect(value == nil)
     }
 
+    // MARK: Any other clock
+
+    @Test("a clock that only sleeps: the deadline is served by a task sleeping on it, stopped before withTimeout returns")
+    func clockThatOnlySleepsEnforcesTheDeadline() async throws {
+        let manual = ManualClock()
+        let sleepOnly = SleepOnlyClock(wrapping: manual)
+        let task = Task {
+            try await withTimeout(.seconds(1), clock: sleepOnly) {
+                try await manual.sleep(for: .seconds(10))
+            }
+        }
+        // Both are sleeps on the wrapped clock: the library's sleeping task for the deadline, and the
+        // operation's own sleep. The manual clock's timer engine is not involved.
+        try await manual.waitForSleepers(count: 2)
+        #expect(manual.pendingTimers == 0)
+        manual.advance(by: .seconds(1))
+        let error = try #require(await task.result.failure as? TimeoutError)
+        #expect(error.timeout == .seconds(1))
+        // The library's sleeping tasks were stopped and awaited before withTimeout returned.
+        #expect(manual.pendingSleepers == 0)
+        #expect(manual.pendingTimers == 0)
+        #expect(manual.firedTimers == 0)
+    }
+
+    @Test("a clock that only sleeps: an operation that finishes before the deadline returns its value and leaves no sleep")
+    func clockThatOnlySleepsFinishesInTime() async throws {
+        let manual = ManualClock()
+        let sleepOnly = SleepOnlyClock(wrapping: manual)
+        let task = Task {
+            try await withTimeout(.seconds(5), clock: sleepOnly) { () async throws -> Bool in
+                try await manual.sleep(for: .seconds(2))
+                return Task.isCancelled
+            }
+        }
+        try await manual.waitForSleepers(count: 2)  // the library's sleeping task for the deadline, the operation's sleep
+        manual.advance(by: .seconds(2))
+        #expect(try await task.value == false)
+        #expect(manual.pendingSleepers == 0)  // the library's sleep until 5 s was cancelled and awaited
+        #expect(manual.pendingTimers == 0)
+
+        // An operation that returns without suspending: nothing is left either.
+        #expect(try await withTimeout(.seconds(1), clock: sleepOnly) { 42 } == 42)
+        #expect(manual.pendingSleepers == 0)
+        #expect(manual.now == ManualClock.Instant(offset: .seconds(2)))
+    }
+
     @Test("the continuous-clock forms run and keep values")
     func continuousClockForms() async throws {
         #expect(try await withTimeout(.seconds(30)) { 1 } == 1)
@@ -421,5 +477,27 @@ struct TimeoutTests {
         await #expect(throws: TimeoutError.self) {
             try await withTimeout(.zero) { try await Task.sleep(for: .seconds(30)) }
         }
+    }
+}
+
+/// A clock that can only tell the time and sleep — no timer engine of its own — as a third-party test clock
+/// would be. It forwards to a ``ManualClock``, so a test drives it by advancing that clock; every deadline a
+/// scope on it has is served by a task sleeping through ``sleep(until:tolerance:)``.
+struct SleepOnlyClock: Clock {
+    typealias Instant = ManualClock.Instant
+    typealias Duration = Swift.Duration
+
+    let wrapped: ManualClock
+
+    init(wrapping clock: ManualClock) {
+        wrapped = clock
+    }
+
+    var now: Instant { wrapped.now }
+
+    var minimumResolution: Duration { wrapped.minimumResolution }
+
+    func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
+        try await wrapped.sleep(until: deadline, tolerance: tolerance)
     }
 }
