@@ -78,3 +78,87 @@ private final class LockedValueStorage<Value: Sendable>: ManagedBuffer<Value, pt
         }
     }
 }
+
+/// Two values, each guarded by its own lock, in one allocation: for an object that needs two locks that
+/// are taken independently (a scope's state, and the task it may cancel while another thread reads that
+/// state), without paying for two allocations.
+///
+/// `@unchecked Sendable` is sound for the reason ``LockedValue`` is: each value is `Sendable` and is only
+/// reached inside its own `withLock`, with its own mutex held; the two values are separate memory, so the
+/// two locks never guard the same bytes.
+package struct LockedPair<First: Sendable, Second: Sendable>: @unchecked Sendable {
+    private let storage: LockedPairStorage<First, Second>
+
+    /// Creates the two locks around `first` and `second`.
+    ///
+    /// - Parameters:
+    ///   - first: The initial value behind the first lock.
+    ///   - second: The initial value behind the second lock.
+    package init(_ first: First, _ second: Second) {
+        storage = LockedPairStorage.make(first, second)
+    }
+
+    /// Runs `body` with exclusive access to the first value.
+    ///
+    /// - Parameter body: The critical section; it must be short and must not take this lock again.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    package func withFirst<Result, Failure: Error>(_ body: (inout First) throws(Failure) -> Result) throws(Failure) -> Result {
+        try storage.withLock(0) { (pair) throws(Failure) -> Result in try body(&pair.pointee.first) }
+    }
+
+    /// Runs `body` with exclusive access to the second value.
+    ///
+    /// - Parameter body: The critical section; it must be short and must not take this lock again.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    package func withSecond<Result, Failure: Error>(_ body: (inout Second) throws(Failure) -> Result) throws(Failure) -> Result {
+        try storage.withLock(1) { (pair) throws(Failure) -> Result in try body(&pair.pointee.second) }
+    }
+}
+
+/// The two values of a ``LockedPair``, as one header.
+private struct Pair<First, Second> {
+    var first: First
+    var second: Second
+}
+
+/// The allocation behind a ``LockedPair``: both values as the header, two `pthread_mutex_t`s as the elements.
+private final class LockedPairStorage<First: Sendable, Second: Sendable>: ManagedBuffer<Pair<First, Second>, pthread_mutex_t> {
+    static func make(_ first: First, _ second: Second) -> LockedPairStorage<First, Second> {
+        let buffer = create(minimumCapacity: 2) { _ in Pair(first: first, second: second) }
+        // Sound: `create` allocates an instance of the class it is called on, which is this one.
+        let storage = unsafeDowncast(buffer, to: LockedPairStorage<First, Second>.self)
+        storage.withUnsafeMutablePointerToElements { mutexes in
+            for index in 0..<2 {
+                (mutexes + index).initialize(to: pthread_mutex_t())
+                let result = pthread_mutex_init(mutexes + index, nil)
+                precondition(result == 0, "pthread_mutex_init failed with error \(result)")
+            }
+        }
+        return storage
+    }
+
+    /// Runs `body` with mutex `index` held and the pair's address; `body` touches only the value that mutex
+    /// guards.
+    func withLock<Result, Failure: Error>(
+        _ index: Int,
+        _ body: (UnsafeMutablePointer<Pair<First, Second>>) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try withUnsafeMutablePointers { (pair, mutexes) throws(Failure) -> Result in
+            let mutex = mutexes + index
+            pthread_mutex_lock(mutex)
+            defer { pthread_mutex_unlock(mutex) }
+            return try body(pair)
+        }
+    }
+
+    deinit {
+        withUnsafeMutablePointerToElements { mutexes in
+            for index in 0..<2 {
+                _ = pthread_mutex_destroy(mutexes + index)
+            }
+            mutexes.deinitialize(count: 2)
+        }
+    }
+}

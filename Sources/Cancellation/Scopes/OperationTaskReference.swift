@@ -13,7 +13,7 @@ extension ScopeCore {
     /// The operation's task starts: the scope can cancel it from now on, and it starts cancelled if the
     /// scope was cancelled before it.
     func attach(_ task: UnsafeCurrentTask) {
-        let startsCancelled = operationTask.withLock { slot in
+        let startsCancelled = withOperationTask { slot in
             slot.task = OperationTaskReference(task: task)
             return slot.cancelRequested
         }
@@ -26,14 +26,14 @@ extension ScopeCore {
 
     @usableFromInline
     func detach() {
-        operationTask.withLock { $0.task = nil }
+        withOperationTask { $0.task = nil }
     }
 
     /// Cancels the operation's task for the scope's own cancellation, or has it start cancelled.
     func cancelOperationTask() {
         // The reference is only present between `attach` and `detach`, which the operation's task does
         // itself under this lock, so the task is alive while we cancel it.
-        let wasCancelled = operationTask.withLock { slot -> Bool in
+        let wasCancelled = withOperationTask { slot -> Bool in
             guard let reference = slot.task else {
                 slot.cancelRequested = true
                 return false
@@ -51,7 +51,7 @@ extension ScopeCore {
 
     /// Records that the caller's cancellation reached the operation before the scope's own.
     private func noteCallerCancelledFirst() {
-        state.withLock { $0.noteCallerCancelledFirst() }
+        withState { $0.noteCallerCancelledFirst() }
     }
 }
 

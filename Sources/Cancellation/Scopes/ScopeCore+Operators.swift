@@ -44,6 +44,6 @@ extension ScopeCore {
     /// The error that stands for the scope's own cancellation, if it happened.
     @usableFromInline
     func cancellationError() -> (any Error)? {
-        state.withLock { $0.cancellation }.map(error(for:))
+        withState { $0.cancellation }.map(error(for:))
     }
 }

@@ -34,11 +34,38 @@ extension ScopeCore {
             // the group has waited for the child, which orders the write before the take; the value is
             // `sending` (disconnected) and the error `Sendable`.
             nonisolated(unsafe) var result: OneShot<Result<Value, any Error>>?
-            // The child's closure captures the caller's isolation, so it is isolated to it: on an actor the
-            // child starts on that actor and runs the caller's operation there.
-            await runChild { [isolation] in
-                _ = isolation
-                result = OneShot(await self.runOperation(box))
+            // The child task is cancelled with its caller by the task tree; no cancellation handler is
+            // needed. Its closure captures the caller's isolation, so it is isolated to it: on an actor the
+            // child runs the caller's operation there.
+            //
+            // Where the platform has them, the child is an immediate one — it starts on this thread, so an
+            // operation that does not suspend runs to its end without a trip through an executor, and on an
+            // actor it starts there synchronously — in a discarding group: waiting for a typed result and
+            // draining a typed group are generic code in the standard library that looks up type metadata
+            // on every call. Each branch spells its closure out: handing one closure to a helper that starts
+            // the child made every pending scope's tasks about 1 KB larger (one more task-allocator slab).
+            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+                await withDiscardingTaskGroup { group in
+                    group.addImmediateTask { [isolation] in
+                        _ = isolation
+                        result = OneShot(await self.runOperation(box))
+                    }
+                }
+            } else if #available(macOS 14.0, iOS 17.0, watchOS 10.0, tvOS 17.0, *) {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { [isolation] in
+                        _ = isolation
+                        result = OneShot(await self.runOperation(box))
+                    }
+                }
+            } else {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { [isolation] in
+                        _ = isolation
+                        result = OneShot(await self.runOperation(box))
+                    }
+                    await group.waitForAll()
+                }
             }
             if let ending = finish() {
                 await ending.complete()
@@ -46,32 +73,6 @@ extension ScopeCore {
             // Whether the caller is cancelled matters only when the operation threw `CancellationError`, so
             // it is asked then (a caller cancelled by now sees its own cancellation, never a timeout).
             return try outcome(of: result.take()!.take(), callerIsCancelled: Task.isCancelled)
-        }
-    }
-
-    /// Runs `body` as a child task of the current task and waits for it.
-    ///
-    /// The child task is cancelled with its caller by the task tree; no cancellation handler is needed.
-    /// Where the platform has it, the child is an immediate one: it starts on this thread, so an operation
-    /// that does not suspend runs to its end without a trip through an executor, and on an actor it starts
-    /// there synchronously. It runs in a discarding group where the platform has one: waiting for a typed
-    /// result and draining a typed group are generic code in the standard library that looks up type
-    /// metadata on every call.
-    @usableFromInline
-    nonisolated(nonsending) func runChild(_ body: @escaping @Sendable @isolated(any) () async -> Void) async {
-        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
-            await withDiscardingTaskGroup { group in
-                group.addImmediateTask(operation: body)
-            }
-        } else if #available(macOS 14.0, iOS 17.0, watchOS 10.0, tvOS 17.0, *) {
-            await withDiscardingTaskGroup { group in
-                group.addTask(operation: body)
-            }
-        } else {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask(operation: body)
-                await group.waitForAll()
-            }
         }
     }
 
@@ -127,7 +128,7 @@ extension ScopeCore {
     /// throws for it.
     @usableFromInline
     func catchCancellation() -> (any Error)? {
-        state.withLock { $0.catchCancellation() }.map(error(for:))
+        withState { $0.catchCancellation() }.map(error(for:))
     }
 
     /// The error that reports the scope's own cancellation to a caller of a throwing scope.

@@ -30,7 +30,7 @@ extension ScopeCore {
     /// under the same lock (so that no arming can be undone by an older one), then cancels the operation's
     /// task if it asks for that, once the lock is released.
     func transition(_ body: (inout Machine) -> Machine.Action) {
-        let mustCancel = state.withLock { machine -> Bool in
+        let mustCancel = withState { machine -> Bool in
             switch body(&machine) {
             case .none:
                 return false
@@ -69,7 +69,7 @@ extension ScopeCore {
 
     /// The grace timer fired: logs that the operation ignores the scope's cancellation, if it still runs.
     private func reportIfUncooperative() {
-        guard let cancellation = state.withLock({ $0.graceTimerFired() }) else { return }
+        guard let cancellation = withState({ $0.graceTimerFired() }) else { return }
         let ignoredFor = now().subtracting(cancellation.at)
         diagnostics.logger.warning(
             "Operation has ignored cancellation for \(ignoredFor.humanReadable); its callers are still waiting",
@@ -88,7 +88,7 @@ extension ScopeCore {
     /// task) or a late-finish report to log continues in ``ScopeEnding/complete()``.
     @usableFromInline
     func finish() -> ScopeEnding? {
-        let ending = state.withLock { machine -> Machine.Ending in
+        let ending = withState { machine -> Machine.Ending in
             let ending = machine.finish()
             if ending.disarmDeadline {
                 engine.cancel(self)

@@ -34,11 +34,10 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// the clock again.
     let beginsAtStart: Bool
 
-    /// The scope's state machine.
-    let state: LockedValue<Machine>
-    /// The task running the scope's operation while it runs. Kept apart from `state` because cancelling a
-    /// task runs its cancellation handlers synchronously, and those may read the scope.
-    let operationTask = LockedValue(OperationTaskSlot())
+    /// The scope's state machine, and the task running its operation while it runs, each behind its own lock
+    /// (in one allocation). The task has a lock of its own because cancelling a task runs its cancellation
+    /// handlers synchronously, and those may read the scope's state.
+    private let locked: LockedPair<Machine, OperationTaskSlot>
 
     /// Creates a scope.
     ///
@@ -69,7 +68,17 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         let diagnostics = CancellationDiagnostics.current
         self.diagnostics = diagnostics
         self.parentLink = ScopeChain.current
-        self.state = LockedValue(Machine(deadline: deadline, location: location, gracePeriod: diagnostics.gracePeriod))
+        self.locked = LockedPair(Machine(deadline: deadline, location: location, gracePeriod: diagnostics.gracePeriod), OperationTaskSlot())
+    }
+
+    /// Runs `body` with the state machine, under the scope's lock.
+    func withState<Result>(_ body: (inout Machine) -> Result) -> Result {
+        locked.withFirst(body)
+    }
+
+    /// Runs `body` with the slot of the operation's task, under that slot's lock.
+    func withOperationTask<Result>(_ body: (inout OperationTaskSlot) -> Result) -> Result {
+        locked.withSecond(body)
     }
 
     /// A scope on `clock` that starts at `start` (an instant already read), with its deadline at `deadline`
@@ -112,19 +121,19 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     // MARK: Reading
 
     var deadline: Duration? {
-        state.withLock { $0.deadline }
+        withState { $0.deadline }
     }
 
     var isCancelled: Bool {
-        state.withLock { $0.cancellation != nil }
+        withState { $0.cancellation != nil }
     }
 
     var didCatchCancellation: Bool {
-        state.withLock { $0.caughtCancellation }
+        withState { $0.caughtCancellation }
     }
 
     var reason: CancellationReason? {
-        state.withLock { $0.cancellation?.reason }
+        withState { $0.cancellation?.reason }
     }
 
     var remaining: Duration? {
@@ -293,7 +302,7 @@ extension ScopeCore: ScopeLink {
 extension ScopeCore: ScopeRecord {
     @usableFromInline
     var ownCancellation: (reason: CancellationReason, callerCancelledFirst: Bool)? {
-        state.withLock { machine in
+        withState { machine in
             machine.cancellation.map { ($0.reason, $0.callerCancelledFirst) }
         }
     }
