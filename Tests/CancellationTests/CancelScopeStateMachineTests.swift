@@ -1,10 +1,10 @@
-@testable import Cancellation
+@_spi(Testing) @testable import Cancellation
 import Testing
 
-/// The pure state machine of a cancel scope, driven synchronously. The grace timer's handle is a number.
+/// The pure state machine of a cancel scope, driven synchronously.
 @Suite("Cancel scope state machine")
 struct CancelScopeStateMachineTests {
-    typealias Machine = CancelScopeStateMachine<Int>
+    typealias Machine = CancelScopeStateMachine
     let location = ScopeLocation(fileID: "Tests/Machine.swift", line: 1)
 
     @Test("a future deadline is armed with the current generation")
@@ -92,9 +92,10 @@ struct CancelScopeStateMachineTests {
         var machine = Machine(deadline: .seconds(10), location: location, gracePeriod: .seconds(5))
         _ = machine.begin(now: .zero)
         #expect(machine.cancel(reason: "stop", now: .seconds(2)) == .cancelOperation(disarmDeadline: true, graceDeadline: .seconds(7)))
-        machine.graceTimerArmed(42)
+        let grace = graceTimer()
+        machine.graceTimerArmed(grace)
         let ending = machine.finish()
-        #expect(ending.graceTimer == 42)
+        #expect(ending.graceTimer?.entry === grace.entry)
         #expect(!ending.disarmDeadline)
         #expect(ending.lateFinish == nil)
     }
@@ -113,7 +114,7 @@ struct CancelScopeStateMachineTests {
         _ = machine.begin(now: .zero)
         #expect(machine.graceTimerFired() == nil)  // not cancelled
         #expect(machine.deadlineFired(generation: 0, now: .seconds(1)) == .cancelOperation(disarmDeadline: false, graceDeadline: .seconds(6)))
-        machine.graceTimerArmed(1)
+        machine.graceTimerArmed(graceTimer())
         #expect(machine.graceTimerFired() != nil)
         #expect(machine.graceTimerFired() == nil)  // once
         let ending = machine.finish()
@@ -141,6 +142,11 @@ struct CancelScopeStateMachineTests {
         _ = cancelled.finish()
         #expect(cancelled.catchCancellation()?.callerCancelledFirst == true)
         #expect(cancelled.caughtCancellation)
+    }
+
+    /// A grace timer's handle, on an engine nobody drives.
+    private func graceTimer() -> TimerRegistration {
+        ManualTime().engine.schedule(at: .seconds(1), tolerance: nil) {}
     }
 
     @Test("the reference a scope keeps to its operation's task names that live task, without a box")

@@ -223,13 +223,34 @@ struct PrimitivesConditionTests {
         #expect(machine.register(c, "C") == .resumeCancelled)
         #expect(machine.register(d, "D") == .suspended)
         guard case .resumeCancelled("A") = machine.cancel(a) else { Issue.record("A should be removed"); return }
-        #expect(machine.notify(1) == ["B"])
+        let first = machine.notify(1)
+        #expect(first.notified == 1 && first.resume == "B")
         guard case .none = machine.cancel(b) else { Issue.record("B was notified; its cancellation does nothing"); return }
-        #expect(machine.notify(5) == ["D"])
-        #expect(machine.notify(1) == [])
-        #expect(machine.notifyAll() == [])
-        #expect(machine.waiters.isEmpty)
+        // D is notified, but resumed only once B holds the lock again.
+        let second = machine.notify(5)
+        #expect(second.notified == 1 && second.resume == nil)
+        #expect(machine.reacquired() == "D")
+        #expect(machine.reacquired() == nil)
+        let none = machine.notify(1)
+        #expect(none.notified == 0 && none.resume == nil)
+        #expect(machine.notifyAll().notified == 0)
+        #expect(machine.waiters.isEmpty && machine.handOff.isEmpty && !machine.handOffInProgress)
         #expect(machine.registrations.pendingCount == 0)
+    }
+
+    @Test("state machine: notified waiters are resumed one at a time, in notification order, each after the one before took the lock")
+    func handOffOrder() {
+        var machine = AsyncConditionStateMachine<String>()
+        for name in ["A", "B", "C", "D"] {
+            #expect(machine.register(machine.reserve(), name) == .suspended)
+        }
+        let all = machine.notifyAll()
+        #expect(all.notified == 4 && all.resume == "A")
+        #expect(machine.notify(1).notified == 0)  // nobody left waiting
+        var resumed = ["A"]
+        while let next = machine.reacquired() { resumed.append(next) }
+        #expect(resumed == ["A", "B", "C", "D"])
+        #expect(!machine.handOffInProgress)
     }
 
     // MARK: Stress

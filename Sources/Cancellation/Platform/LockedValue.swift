@@ -79,86 +79,47 @@ private final class LockedValueStorage<Value: Sendable>: ManagedBuffer<Value, pt
     }
 }
 
-/// Two values, each guarded by its own lock, in one allocation: for an object that needs two locks that
-/// are taken independently (a scope's state, and the task it may cancel while another thread reads that
-/// state), without paying for two allocations.
+/// Two POSIX mutexes in one allocation, for an object that keeps the state they guard in its own stored
+/// properties (marked `@exclusivity(unchecked)`, since the mutexes order every access).
 ///
-/// `@unchecked Sendable` is sound for the reason ``LockedValue`` is: each value is `Sendable` and is only
-/// reached inside its own `withLock`, with its own mutex held; the two values are separate memory, so the
-/// two locks never guard the same bytes.
-package struct LockedPair<First: Sendable, Second: Sendable>: @unchecked Sendable {
-    private let storage: LockedPairStorage<First, Second>
+/// A cancel scope uses one: its state lives in the scope object itself, so the code that runs on every call
+/// is concrete — no generic storage whose deinit and header copies would go through value witnesses at run
+/// time — and the only allocation the locks add is this one. The owner must call ``destroy()`` in its
+/// `deinit`.
+struct MutexPair: @unchecked Sendable {
+    // Sound (`@unchecked Sendable`): the pointer is allocated once and never reassigned, and POSIX mutexes
+    // are made to be used from any thread.
+    private let mutexes: UnsafeMutablePointer<pthread_mutex_t>
 
-    /// Creates the two locks around `first` and `second`.
+    init() {
+        mutexes = .allocate(capacity: 2)
+        for index in 0..<2 {
+            (mutexes + index).initialize(to: pthread_mutex_t())
+            let result = pthread_mutex_init(mutexes + index, nil)
+            precondition(result == 0, "pthread_mutex_init failed with error \(result)")
+        }
+    }
+
+    /// Runs `body` with mutex `index` (0 or 1) held.
     ///
     /// - Parameters:
-    ///   - first: The initial value behind the first lock.
-    ///   - second: The initial value behind the second lock.
-    package init(_ first: First, _ second: Second) {
-        storage = LockedPairStorage.make(first, second)
-    }
-
-    /// Runs `body` with exclusive access to the first value.
-    ///
-    /// - Parameter body: The critical section; it must be short and must not take this lock again.
+    ///   - index: Which mutex.
+    ///   - body: The critical section; it must be short and must not take the same mutex again.
     /// - Returns: What `body` returns.
-    /// - Throws: What `body` throws.
-    package func withFirst<Result, Failure: Error>(_ body: (inout First) throws(Failure) -> Result) throws(Failure) -> Result {
-        try storage.withLock(0) { (pair) throws(Failure) -> Result in try body(&pair.pointee.first) }
+    @inline(__always)
+    func withLock<Result>(_ index: Int, _ body: () -> Result) -> Result {
+        let mutex = mutexes + index
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
     }
 
-    /// Runs `body` with exclusive access to the second value.
-    ///
-    /// - Parameter body: The critical section; it must be short and must not take this lock again.
-    /// - Returns: What `body` returns.
-    /// - Throws: What `body` throws.
-    package func withSecond<Result, Failure: Error>(_ body: (inout Second) throws(Failure) -> Result) throws(Failure) -> Result {
-        try storage.withLock(1) { (pair) throws(Failure) -> Result in try body(&pair.pointee.second) }
-    }
-}
-
-/// The two values of a ``LockedPair``, as one header.
-private struct Pair<First, Second> {
-    var first: First
-    var second: Second
-}
-
-/// The allocation behind a ``LockedPair``: both values as the header, two `pthread_mutex_t`s as the elements.
-private final class LockedPairStorage<First: Sendable, Second: Sendable>: ManagedBuffer<Pair<First, Second>, pthread_mutex_t> {
-    static func make(_ first: First, _ second: Second) -> LockedPairStorage<First, Second> {
-        let buffer = create(minimumCapacity: 2) { _ in Pair(first: first, second: second) }
-        // Sound: `create` allocates an instance of the class it is called on, which is this one.
-        let storage = unsafeDowncast(buffer, to: LockedPairStorage<First, Second>.self)
-        storage.withUnsafeMutablePointerToElements { mutexes in
-            for index in 0..<2 {
-                (mutexes + index).initialize(to: pthread_mutex_t())
-                let result = pthread_mutex_init(mutexes + index, nil)
-                precondition(result == 0, "pthread_mutex_init failed with error \(result)")
-            }
+    /// Destroys the mutexes and frees them; no lock may be taken afterwards.
+    func destroy() {
+        for index in 0..<2 {
+            _ = pthread_mutex_destroy(mutexes + index)
         }
-        return storage
-    }
-
-    /// Runs `body` with mutex `index` held and the pair's address; `body` touches only the value that mutex
-    /// guards.
-    func withLock<Result, Failure: Error>(
-        _ index: Int,
-        _ body: (UnsafeMutablePointer<Pair<First, Second>>) throws(Failure) -> Result
-    ) throws(Failure) -> Result {
-        try withUnsafeMutablePointers { (pair, mutexes) throws(Failure) -> Result in
-            let mutex = mutexes + index
-            pthread_mutex_lock(mutex)
-            defer { pthread_mutex_unlock(mutex) }
-            return try body(pair)
-        }
-    }
-
-    deinit {
-        withUnsafeMutablePointerToElements { mutexes in
-            for index in 0..<2 {
-                _ = pthread_mutex_destroy(mutexes + index)
-            }
-            mutexes.deinitialize(count: 2)
-        }
+        mutexes.deinitialize(count: 2)
+        mutexes.deallocate()
     }
 }

@@ -6,9 +6,10 @@
 /// arming or disarming its deadline happens under the scope's lock (the engine's lock nests inside it), and
 /// cancelling the operation's task after the lock is released, so no foreign code ever runs while the
 /// scope's lock is held.
-///
-/// Generic over the grace timer's handle only so that tests can drive the machine without an engine.
-struct CancelScopeStateMachine<GraceTimer: Sendable>: Sendable {
+struct CancelScopeStateMachine: Sendable {
+    /// The handle of the grace timer, to disarm it.
+    typealias GraceTimer = TimerRegistration
+
     /// A point in time: the offset from the scope's start on the scope's clock.
     typealias Instant = Duration
 

@@ -28,7 +28,7 @@ extension ScopeCore {
         // Sound: `operation` was sent to this function, and only the task below ever calls it.
         let box = UncheckedSendableBox<() async throws -> sending Value>(value: { try await operation() })
         let task = Task { [self] in
-            let result = await runOperation(box)
+            let result = await runOperation(box, beginningScope: false)
             if !rendezvous.complete(result) {
                 onLateOutcome(result)
             }

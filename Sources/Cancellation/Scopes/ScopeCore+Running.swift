@@ -25,7 +25,8 @@ extension ScopeCore {
         operation: () async throws -> sending Value
     ) async throws -> sending Outcome<Value> {
         try await withoutActuallyEscaping(operation) { operation in
-            begin()
+            // The child begins the scope itself (`runOperation(_:beginningScope:)`).
+            //
             // Sound: the closure is called exactly once, by the child task below, on the caller's isolation,
             // while this task is suspended awaiting that child; the child's start and completion order the
             // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
@@ -48,21 +49,21 @@ extension ScopeCore {
                 await withDiscardingTaskGroup { group in
                     group.addImmediateTask { [isolation] in
                         _ = isolation
-                        result = OneShot(await self.runOperation(box))
+                        result = OneShot(await self.runOperation(box, beginningScope: true))
                     }
                 }
             } else if #available(macOS 14.0, iOS 17.0, watchOS 10.0, tvOS 17.0, *) {
                 await withDiscardingTaskGroup { group in
                     group.addTask { [isolation] in
                         _ = isolation
-                        result = OneShot(await self.runOperation(box))
+                        result = OneShot(await self.runOperation(box, beginningScope: true))
                     }
                 }
             } else {
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask { [isolation] in
                         _ = isolation
-                        result = OneShot(await self.runOperation(box))
+                        result = OneShot(await self.runOperation(box, beginningScope: true))
                     }
                     await group.waitForAll()
                 }
@@ -79,12 +80,22 @@ extension ScopeCore {
     /// The body of the scope's child task (and of an abandonable operation's task): the operation, with the
     /// scope as the innermost link of the task's chain and the task attached so that the scope can cancel
     /// it, on the isolation the task runs on.
+    ///
+    /// - Parameters:
+    ///   - box: The operation.
+    ///   - beginningScope: Whether the task begins the scope too, as a scope's child task does; the
+    ///     abandoning run begins its scope before it starts the task.
     @inlinable
     nonisolated(nonsending) func runOperation<Value>(
-        _ box: UncheckedSendableBox<() async throws -> sending Value>
+        _ box: UncheckedSendableBox<() async throws -> sending Value>,
+        beginningScope: Bool
     ) async -> Result<Value, any Error> {
         await ScopeChain.storage.withValue(self) {
-            attachCurrentTask()
+            if beginningScope {
+                beginAttachingCurrentTask()
+            } else {
+                attachCurrentTask()
+            }
             defer { detach() }
             do {
                 return .success(try await box.value())
@@ -95,11 +106,53 @@ extension ScopeCore {
     }
 
     /// Starts the scope: arms its deadline, or marks it cancelled when the deadline has already passed.
-    /// The scope's child task then binds the scope itself as its innermost link.
-    @usableFromInline
+    /// Used when the scope begins before its operation's task exists (the abandoning run).
     func begin() {
         let now = beginsAtStart ? .inlinedZero : self.now()
         transition { $0.begin(now: now) }
+    }
+
+    /// Starts the scope from its child task, before the operation: arms its deadline, or cancels the task
+    /// when the deadline has already passed, and records the task so that the scope can cancel it.
+    ///
+    /// In the common case — a deadline to arm, or none — this takes none of the scope's locks: until the
+    /// deadline is armed (which hands the scope to its engine) and the operation runs (which hands out the
+    /// scope's handle and its place in the chain), nothing but this task can reach the scope. The task that
+    /// made it is suspended waiting for this one, whose start orders everything that task did before. Every
+    /// write here comes before the arming, and the engine's lock orders them before the engine's thread reads
+    /// the scope under the scope's lock. A scope that starts cancelled arms its grace timer — handing the
+    /// scope to the engine while its state is still being written — so it takes the lock as any
+    /// transition does.
+    @usableFromInline
+    func beginAttachingCurrentTask() {
+        withUnsafeCurrentTask { task in
+            guard let task else {
+                preconditionFailure("a scope's operation runs in a task")
+            }
+            let now = beginsAtStart ? .inlinedZero : self.now()
+            let action = withExclusiveAccess { machine, slot -> Machine.Action in
+                slot.task = OperationTaskReference(task: task)
+                let action = machine.begin(now: now)
+                if case .armDeadline = action {
+                    _ = perform(action, on: &machine)  // the last thing done without the lock
+                    return .none
+                }
+                return action
+            }
+            guard case .cancelOperation = action else { return }
+            // Started cancelled: the deadline had passed, or the scope was cancelled before it started.
+            let callerCancelledFirst = task.isCancelled
+            let mustCancel = withState { machine in
+                if callerCancelledFirst {
+                    // The caller was cancelled before the scope was: that is the first cause inside it.
+                    machine.noteCallerCancelledFirst()
+                }
+                return perform(action, on: &machine)
+            }
+            if mustCancel {
+                task.cancel()
+            }
+        }
     }
 
     // MARK: Outcomes

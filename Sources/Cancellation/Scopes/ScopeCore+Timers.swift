@@ -30,29 +30,35 @@ extension ScopeCore {
     /// under the same lock (so that no arming can be undone by an older one), then cancels the operation's
     /// task if it asks for that, once the lock is released.
     func transition(_ body: (inout Machine) -> Machine.Action) {
-        let mustCancel = withState { machine -> Bool in
-            switch body(&machine) {
-            case .none:
-                return false
-            case .armDeadline(let deadline, let generation):
-                // One heap update: the scope's entry is inserted, or moved in place.
-                engine.arm(self, at: startOffset.adding(deadline), tolerance: tolerance, token: generation)
-                return false
-            case .disarmDeadline:
-                engine.cancel(self)
-                return false
-            case .cancelOperation(let disarmDeadline, let graceDeadline):
-                if disarmDeadline {
-                    engine.cancel(self)
-                }
-                if let graceDeadline {
-                    machine.graceTimerArmed(armTimer(at: graceDeadline) { [self] in reportIfUncooperative() })
-                }
-                return true
-            }
-        }
+        let mustCancel = withState { machine in perform(body(&machine), on: &machine) }
         if mustCancel {
             cancelOperationTask()
+        }
+    }
+
+    /// Performs the timer part of `action` — arming or disarming the deadline (the scope's entry is inserted
+    /// in its engine, or moved in place, or taken out), arming the grace timer — and returns whether the
+    /// operation's task must be cancelled, which the caller does once it no longer holds the scope's lock.
+    ///
+    /// Called with the scope's lock held, or before anyone else can reach the scope.
+    func perform(_ action: Machine.Action, on machine: inout Machine) -> Bool {
+        switch action {
+        case .none:
+            return false
+        case .armDeadline(let deadline, let generation):
+            engine.arm(self, at: startOffset.adding(deadline), tolerance: tolerance, token: generation)
+            return false
+        case .disarmDeadline:
+            engine.cancel(self)
+            return false
+        case .cancelOperation(let disarmDeadline, let graceDeadline):
+            if disarmDeadline {
+                engine.cancel(self)
+            }
+            if let graceDeadline {
+                machine.graceTimerArmed(armTimer(at: graceDeadline) { [self] in reportIfUncooperative() })
+            }
+            return true
         }
     }
 

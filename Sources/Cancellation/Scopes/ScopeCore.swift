@@ -9,12 +9,13 @@
 /// are offsets from its start on its clock; the engine's are offsets from the engine's reference instant;
 /// `startOffset` converts between the two.
 ///
-/// `@unchecked Sendable` is restated because ``TimerEntry`` is: every stored property this class adds is a
-/// `let` of a `Sendable` type (its mutable state is in ``LockedValue``s), and the fields it inherits are
-/// guarded by its engine's lock, as ``TimerEntry`` explains.
+/// `@unchecked Sendable` is restated because ``TimerEntry`` is: the fields it inherits are guarded by its
+/// engine's lock, as ``TimerEntry`` explains; of the stored properties this class adds, the two `var`s are
+/// read and written only with their mutex of `mutexes` held (``withState(_:)``, ``withOperationTask(_:)``),
+/// and the rest are `let`s of `Sendable` types.
 @usableFromInline
 final class ScopeCore: TimerEntry, @unchecked Sendable {
-    typealias Machine = CancelScopeStateMachine<TimerRegistration>
+    typealias Machine = CancelScopeStateMachine
 
     /// The engine that serves the scope's deadline and its other timers.
     let engine: TimerEngine
@@ -34,10 +35,15 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
     /// the clock again.
     let beginsAtStart: Bool
 
-    /// The scope's state machine, and the task running its operation while it runs, each behind its own lock
-    /// (in one allocation). The task has a lock of its own because cancelling a task runs its cancellation
-    /// handlers synchronously, and those may read the scope's state.
-    private let locked: LockedPair<Machine, OperationTaskSlot>
+    /// The scope's state machine. Guarded by the first of `mutexes`.
+    @exclusivity(unchecked) private var machine: Machine
+    /// The task running the scope's operation while it runs. Guarded by the second of `mutexes`: it has a
+    /// lock of its own because cancelling a task runs its cancellation handlers synchronously, and those may
+    /// read the scope's state.
+    @exclusivity(unchecked) private var operationTaskSlot = OperationTaskSlot()
+    /// The two locks, in one allocation. The state they guard is stored here, in the scope, so that the code
+    /// that runs on every call is concrete.
+    private let mutexes = MutexPair()
 
     /// Creates a scope.
     ///
@@ -68,17 +74,30 @@ final class ScopeCore: TimerEntry, @unchecked Sendable {
         let diagnostics = CancellationDiagnostics.current
         self.diagnostics = diagnostics
         self.parentLink = ScopeChain.current
-        self.locked = LockedPair(Machine(deadline: deadline, location: location, gracePeriod: diagnostics.gracePeriod), OperationTaskSlot())
+        self.machine = Machine(deadline: deadline, location: location, gracePeriod: diagnostics.gracePeriod)
+    }
+
+    deinit {
+        mutexes.destroy()
     }
 
     /// Runs `body` with the state machine, under the scope's lock.
+    @inline(__always)
     func withState<Result>(_ body: (inout Machine) -> Result) -> Result {
-        locked.withFirst(body)
+        mutexes.withLock(0) { body(&machine) }
+    }
+
+    /// Runs `body` with the state machine and the slot of the operation's task, without their locks: for
+    /// ``beginAttachingCurrentTask()``, which runs before anyone else can reach the scope.
+    @inline(__always)
+    func withExclusiveAccess<Result>(_ body: (inout Machine, inout OperationTaskSlot) -> Result) -> Result {
+        body(&machine, &operationTaskSlot)
     }
 
     /// Runs `body` with the slot of the operation's task, under that slot's lock.
+    @inline(__always)
     func withOperationTask<Result>(_ body: (inout OperationTaskSlot) -> Result) -> Result {
-        locked.withSecond(body)
+        mutexes.withLock(1) { body(&operationTaskSlot) }
     }
 
     /// A scope on `clock` that starts at `start` (an instant already read), with its deadline at `deadline`

@@ -37,7 +37,10 @@
 /// A task that is already cancelled throws `CancellationError` at once, still holding the lock, without
 /// waiting.
 ///
-/// **Notifying.** ``notify(_:)`` and ``notifyAll()`` wake waiters in the order they started waiting. They
+/// **Notifying.** ``notify(_:)`` and ``notifyAll()`` wake waiters in the order they started waiting, and
+/// the woken waiters take the lock again in that order too (each is resumed once the one before it holds
+/// the lock, so they never race for it; a task that is not waiting may still take the lock between
+/// them). They
 /// need not hold the lock (unlike asyncio, which raises), but a waiter that is about to wait is only
 /// guaranteed to see a notification sent by a task holding the lock: change the guarded state and notify
 /// while holding it.
@@ -156,6 +159,8 @@ public final class AsyncCondition: Sendable {
             ownership = await lock.acquireIgnoringCancellation(isolation: isolation)
         }
         if let failure { throw failure }
+        // Notified, and holding the lock again: the next notified waiter may go for it now.
+        state.withLock { $0.reacquired() }?.resume()
     }
 
     /// Waits, as often as needed, until `predicate` is true; the lock is held whenever `predicate` runs and
@@ -192,9 +197,9 @@ public final class AsyncCondition: Sendable {
     @discardableResult
     public func notify(_ count: Int = 1) -> Int {
         guard count > 0 else { return 0 }
-        let notified = state.withLock { $0.notify(count) }
-        for waiter in notified { waiter.resume() }
-        return notified.count
+        let (notified, next) = state.withLock { $0.notify(count) }
+        next?.resume()
+        return notified
     }
 
     /// Wakes every waiting task.
@@ -204,8 +209,8 @@ public final class AsyncCondition: Sendable {
     /// - Returns: The number of waiters woken.
     @discardableResult
     public func notifyAll() -> Int {
-        let notified = state.withLock { $0.notifyAll() }
-        for waiter in notified { waiter.resume() }
-        return notified.count
+        let (notified, next) = state.withLock { $0.notifyAll() }
+        next?.resume()
+        return notified
     }
 }

@@ -5,9 +5,16 @@
 /// Invariants: a notification goes only to a waiter that is queued at that instant, first come first
 /// served, and takes it out of the queue, so it is never given to a waiter that was cancelled before it,
 /// and never given twice; a waiter is resumed exactly once (notified, or cancelled while still queued).
+///
+/// Notified waiters take the lock again in the order they were notified: they are resumed one at a time,
+/// each once the one before it has taken the lock (``reacquired()``), so two of them never race for it.
 package struct AsyncConditionStateMachine<Token> {
     package private(set) var waiters = WaiterQueue<Token>()
     package private(set) var registrations = WaiterRegistrations()
+    /// Waiters that were notified and wait for their turn to take the lock again, first notified first.
+    package private(set) var handOff = FIFOBuffer<Token>()
+    /// Whether a notified waiter has been resumed and has not taken the lock again yet.
+    package private(set) var handOffInProgress = false
 
     package init() {}
 
@@ -48,18 +55,40 @@ package struct AsyncConditionStateMachine<Token> {
         return .none
     }
 
-    /// Takes out up to `count` waiters, longest-waiting first; returns them to resume normally.
-    package mutating func notify(_ count: Int) -> [Token] {
-        var notified: [Token] = []
-        while notified.count < count, let waiter = waiters.popFirst() {
-            notified.append(waiter.token)
+    /// Takes out up to `count` waiters, longest-waiting first, to be resumed normally in that order.
+    ///
+    /// - Returns: How many were notified, and the one to resume now, if no notified waiter is on its way to
+    ///   the lock already.
+    package mutating func notify(_ count: Int) -> (notified: Int, resume: Token?) {
+        var notified = 0
+        while notified < count, let waiter = waiters.popFirst() {
+            handOff.append(waiter.token)
+            notified += 1
         }
-        return notified
+        return (notified, nextHandOff())
     }
 
-    /// Takes out every waiter, longest-waiting first; returns them to resume normally.
-    package mutating func notifyAll() -> [Token] {
-        waiters.removeAll()
+    /// Takes out every waiter, longest-waiting first, to be resumed normally in that order.
+    ///
+    /// - Returns: How many were notified, and the one to resume now, as for ``notify(_:)``.
+    package mutating func notifyAll() -> (notified: Int, resume: Token?) {
+        let all = waiters.removeAll()
+        for token in all {
+            handOff.append(token)
+        }
+        return (all.count, nextHandOff())
+    }
+
+    /// The notified waiter that was resumed last has taken the lock again: returns the next one to resume.
+    package mutating func reacquired() -> Token? {
+        handOffInProgress = false
+        return nextHandOff()
+    }
+
+    private mutating func nextHandOff() -> Token? {
+        guard !handOffInProgress, let next = handOff.popFirst() else { return nil }
+        handOffInProgress = true
+        return next
     }
 }
 
