@@ -120,19 +120,19 @@ struct TimerEngineTests {
     @Test("the driver is woken only for an earlier wake-up; after the heap drains it looks once more, then goes idle")
     func wakeupsAndIdling() {
         let wakeups = RecordingWakeup()
-        let time = ManualTime(wakeup: wakeups, longestWait: .seconds(1))
+        let time = ManualTime(wakeup: wakeups, idleHorizon: .seconds(1))
         let first = RecordingEntry()
         let second = RecordingEntry()
         time.engine.arm(first, at: .seconds(5), tolerance: nil, token: 1)
         time.engine.arm(second, at: .seconds(3), tolerance: nil, token: 2)
         time.engine.arm(RecordingEntry(), at: .seconds(7), tolerance: nil, token: 3)
         #expect(wakeups.requests == [.seconds(5), .seconds(3)])
-        // A far deadline is looked at again after the longest wait; the next wake-up is planned by the run.
+        // Each run plans the next wake-up: the earliest deadline still pending.
         time.set(.seconds(3))
-        #expect(time.engine.runDueTimers() == .seconds(4))
+        #expect(time.engine.runDueTimers() == .seconds(5))
         #expect(second.tokens == [2])
         time.set(.seconds(5))
-        #expect(time.engine.runDueTimers() == .seconds(6))
+        #expect(time.engine.runDueTimers() == .seconds(7))
         time.set(.seconds(7))
         // The heap drained: one more look a while ahead, so a later timer armed meanwhile needs no wake-up.
         #expect(time.engine.runDueTimers() == .seconds(8))
@@ -196,9 +196,9 @@ struct TimerEngineTests {
             clock: ContinuousClock.self,
             now: { reference.duration(to: .now) },
             instant: { reference.advanced(by: $0) },
-            wakeup: DispatchWakeup(label: "tests.dispatch-driven-engine"),
+            wakeup: DispatchWakeup(label: "tests.dispatch-driven-engine", longestWait: .seconds(1)),
             honoursTolerance: true,
-            longestWait: .seconds(1)
+            idleHorizon: .seconds(1)
         )
         let outcomes = EngineOutcomes()
         var generator = SplitMix64(state: 11)
@@ -218,6 +218,28 @@ struct TimerEngineTests {
         #expect(report.doubleFires.isEmpty)
         #expect(report.earlyFires.isEmpty)
         #expect(report.firedAfterDisarm.isEmpty)
+        #expect(engine.pendingCount == 0)
+    }
+
+    @Test("a Dispatch wake-up looks again within its longest wait, so a clock that jumped ahead (a device that slept) is noticed")
+    func dispatchWakeupNoticesAJump() async {
+        // The engine's time is the test's; Dispatch measures real uptime. Moving the engine's time an hour on
+        // is what the continuous clock does when a device sleeps an hour while uptime stands still.
+        let time = LockedValue(Duration.zero)
+        let reference = ContinuousClock.now
+        let engine = TimerEngine(
+            clock: ContinuousClock.self,
+            now: { time.withLock { $0 } },
+            instant: { reference.advanced(by: $0) },
+            wakeup: DispatchWakeup(label: "tests.dispatch-wakeup-jump", longestWait: .milliseconds(20)),
+            honoursTolerance: true,
+            idleHorizon: .seconds(1)
+        )
+        let outcomes = EngineOutcomes()
+        outcomes.expect(1)
+        _ = engine.schedule(at: .seconds(3_600), tolerance: nil) { outcomes.fired(1, early: false) }
+        time.withLock { $0 = .seconds(3_600) }
+        await outcomes.waitUntilAllExpectedFired()  // within about 20 ms of real time, not an hour
         #expect(engine.pendingCount == 0)
     }
 
@@ -269,7 +291,7 @@ final class ManualTime: Sendable {
     private let time = LockedValue(Duration.zero)
     let engine: TimerEngine
 
-    init(wakeup: (any TimerEngineWakeup)? = nil, honoursTolerance: Bool = false, longestWait: Duration? = nil) {
+    init(wakeup: (any TimerEngineWakeup)? = nil, honoursTolerance: Bool = false, idleHorizon: Duration? = nil) {
         let reference = ContinuousClock.now
         let time = self.time
         engine = TimerEngine(
@@ -278,7 +300,7 @@ final class ManualTime: Sendable {
             instant: { reference.advanced(by: $0) },
             wakeup: wakeup,
             honoursTolerance: honoursTolerance,
-            longestWait: longestWait
+            idleHorizon: idleHorizon
         )
     }
 

@@ -50,14 +50,14 @@ struct CancelScopeStateMachine: Sendable {
         var lateFinish: Cancellation?
     }
 
-    /// What the running phase owns: the timers armed for the scope.
+    /// What the running phase owns: the bookkeeping of the timers armed for the scope. (The grace timer's
+    /// handle, which only the running phase has too, is kept beside the phase: a payload of plain values is
+    /// copied out and back in by every transition for nothing.)
     struct Running: Sendable {
         /// Counts the deadline's moves; a timer armed for an older generation is stale.
         var generation: UInt64 = 0
         /// Whether the scope's entry was put in its engine for the current deadline and has not fired since.
         var deadlineArmed = false
-        /// The timer that reports an operation ignoring the scope's cancellation, while it is armed.
-        var graceTimer: GraceTimer?
         /// Whether the operation was reported for ignoring the cancellation.
         var reportedUncooperative = false
     }
@@ -79,6 +79,9 @@ struct CancelScopeStateMachine: Sendable {
     /// The scope's own cancellation, in every phase; one before the start makes the operation start
     /// cancelled.
     private(set) var cancellation: Cancellation?
+    /// The timer that reports an operation ignoring the scope's cancellation, while it is armed — only in
+    /// the running phase.
+    private(set) var graceTimer: GraceTimer?
     let location: ScopeLocation
     /// How long after its cancellation an operation that has not ended is reported, or `nil` for never.
     let gracePeriod: Duration?
@@ -129,7 +132,7 @@ struct CancelScopeStateMachine: Sendable {
         guard case .running(var running) = state else { return .none }
         running.generation &+= 1
         let action: Action
-        if cancellation != nil {
+        if case .some = cancellation {
             action = running.deadlineArmed ? .disarmDeadline : .none
             running.deadlineArmed = false
         } else {
@@ -147,14 +150,19 @@ struct CancelScopeStateMachine: Sendable {
         }
         // The engine took the entry out when it fired it.
         running.deadlineArmed = false
-        let action = cancellation == nil ? evaluateDeadline(&running, now: now) : .none
+        let action: Action
+        if case .none = cancellation {
+            action = evaluateDeadline(&running, now: now)
+        } else {
+            action = .none
+        }
         state = .running(running)
         return action
     }
 
     /// An explicit cancellation with a reason.
     mutating func cancel(reason: String, now: Instant) -> Action {
-        guard cancellation == nil else { return .none }
+        guard case .none = cancellation else { return .none }
         let cancellation = Cancellation(reason: .cancelled(reason: reason, scope: location), at: now, deadline: deadline)
         switch state {
         case .created:
@@ -172,11 +180,10 @@ struct CancelScopeStateMachine: Sendable {
 
     /// The grace timer that ``Action/cancelOperation(disarmDeadline:graceDeadline:)`` asked for was armed.
     mutating func graceTimerArmed(_ timer: GraceTimer) {
-        guard case .running(var running) = state else {
+        guard case .running = state else {
             preconditionFailure("a grace timer is armed only while the operation runs")
         }
-        running.graceTimer = timer
-        state = .running(running)
+        graceTimer = timer
     }
 
     /// When the scope cancelled its operation, the caller's cancellation had already reached it.
@@ -187,7 +194,7 @@ struct CancelScopeStateMachine: Sendable {
     /// The grace timer fired: returns the cancellation to report if the operation is still running.
     mutating func graceTimerFired() -> Cancellation? {
         guard case .running(var running) = state, let cancellation else { return nil }
-        running.graceTimer = nil
+        graceTimer = nil
         let report = running.reportedUncooperative ? nil : cancellation
         running.reportedUncooperative = true
         state = .running(running)
@@ -200,9 +207,10 @@ struct CancelScopeStateMachine: Sendable {
             preconditionFailure("a cancel scope ends once, after it began")
         }
         state = .finished(caught: false)
+        defer { graceTimer = nil }
         return Ending(
             disarmDeadline: running.deadlineArmed,
-            graceTimer: running.graceTimer,
+            graceTimer: graceTimer,
             lateFinish: running.reportedUncooperative ? cancellation : nil
         )
     }

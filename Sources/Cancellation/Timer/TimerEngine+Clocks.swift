@@ -13,9 +13,9 @@ extension TimerEngine {
             clock: ContinuousClock.self,
             now: { reference.duration(to: .now) },
             instant: { reference.advanced(by: $0) },
-            wakeup: DispatchWakeup(label: "swift-cancellation.continuous-clock-timers"),
+            wakeup: DispatchWakeup(label: "swift-cancellation.continuous-clock-timers", longestWait: .seconds(1)),
             honoursTolerance: true,
-            longestWait: .seconds(1)
+            idleHorizon: .seconds(1)
         )
     }()
 
@@ -26,9 +26,9 @@ extension TimerEngine {
             clock: SuspendingClock.self,
             now: { reference.duration(to: .now) },
             instant: { reference.advanced(by: $0) },
-            wakeup: DispatchWakeup(label: "swift-cancellation.suspending-clock-timers"),
+            wakeup: DispatchWakeup(label: "swift-cancellation.suspending-clock-timers", longestWait: .seconds(1)),
             honoursTolerance: true,
-            longestWait: .seconds(1)
+            idleHorizon: .seconds(1)
         )
     }()
 
@@ -65,7 +65,7 @@ extension TimerEngine {
             instant: { start.advanced(by: $0) },
             wakeup: wakeup,
             honoursTolerance: true,
-            longestWait: nil
+            idleHorizon: nil
         )
         return (engine, .inlinedZero, wakeup)
     }

@@ -45,14 +45,12 @@ public final class TimerEngine: Sendable {
     private let wakeup: (any TimerEngineWakeup)?
     /// Whether deadlines are enforced late by up to their tolerance (a manual engine fires at the deadline).
     private let honoursTolerance: Bool
-    /// How long the driver waits at most before it runs the due timers again, or `nil` for no limit.
+    /// How far ahead the driver plans one more run after the heap drained, or `nil` for none.
     ///
-    /// A limit serves two ends. After the heap drained, the driver still plans a run this far ahead, so that
-    /// arming a later timer right after — the common case of a timeout that never fires, armed and disarmed
-    /// call after call — need not wake it; a second run that finds nothing lets it go idle. And while only
-    /// far deadlines are pending, a wait measured on another clock than the engine's (Dispatch measures
-    /// uptime, while the continuous clock runs on when a device sleeps) is corrected at least this often.
-    private let longestWait: Duration?
+    /// Arming a timer later than a planned run needs no wake-up, and most timeouts never fire: they are armed
+    /// and disarmed call after call, and the heap drains after each. So the driver keeps a run planned this
+    /// far ahead while the engine is in use, and goes idle only when a second run in a row finds nothing.
+    private let idleHorizon: Duration?
     /// Runs after a timer is armed, outside the engine's lock (a manual clock wakes its waiters).
     private let onArm: (@Sendable () -> Void)?
     /// The type of the engine's clock, and its instants from offsets, for ``EffectiveDeadline/instant(in:)``.
@@ -65,13 +63,13 @@ public final class TimerEngine: Sendable {
         instant: @escaping @Sendable (Duration) -> C.Instant,
         wakeup: (any TimerEngineWakeup)?,
         honoursTolerance: Bool,
-        longestWait: Duration?,
+        idleHorizon: Duration?,
         onArm: (@Sendable () -> Void)? = nil
     ) where C.Duration == Duration {
         self.readNow = now
         self.wakeup = wakeup
         self.honoursTolerance = honoursTolerance
-        self.longestWait = longestWait
+        self.idleHorizon = idleHorizon
         self.onArm = onArm
         self.clockType = C.self
         self.instantAtOffset = { instant($0) }
@@ -155,20 +153,15 @@ public final class TimerEngine: Sendable {
                 due.append((first, first.timerToken))
             }
             state.firedCount += due.count
-            guard let longestWait else {
-                state.scheduledWake = state.heap.first?.timerLatest
-                return (due, state.scheduledWake)
-            }
-            let horizon = now.adding(longestWait)
             if let first = state.heap.first {
-                state.scheduledWake = first.timerLatest.isShorter(than: horizon) ? first.timerLatest : horizon
-            } else if state.foundNothingPending {
-                state.scheduledWake = nil
-            } else {
+                state.scheduledWake = first.timerLatest
+            } else if let idleHorizon, !state.foundNothingPending {
                 // Nothing pending: look again a while ahead, so that a timer armed meanwhile for later than
                 // that need not wake the driver; if nothing is pending then either, go idle.
                 state.foundNothingPending = true
-                state.scheduledWake = horizon
+                state.scheduledWake = now.adding(idleHorizon)
+            } else {
+                state.scheduledWake = nil
             }
             return (due, state.scheduledWake)
         }
@@ -206,7 +199,7 @@ extension TimerEngine {
         instant: @escaping @Sendable (Duration) -> C.Instant,
         onArm: @escaping @Sendable () -> Void
     ) where C.Duration == Duration {
-        self.init(clock: clock, now: now, instant: instant, wakeup: nil, honoursTolerance: false, longestWait: nil, onArm: onArm)
+        self.init(clock: clock, now: now, instant: instant, wakeup: nil, honoursTolerance: false, idleHorizon: nil, onArm: onArm)
     }
 
     /// Fires every timer whose deadline is at or before the clock's current time, earliest first.

@@ -9,13 +9,14 @@
 @usableFromInline
 class TimerEntry: @unchecked Sendable {
     /// When the timer must have fired, as an offset on its engine: its deadline plus its tolerance. The heap
-    /// is ordered by this. Guarded by the engine's lock.
-    final var timerLatest: Duration = .inlinedZero
+    /// is ordered by this. Guarded by the engine's lock (which orders every access, so the language's
+    /// run-time exclusivity checks are skipped for these fields).
+    @exclusivity(unchecked) final var timerLatest: Duration = .inlinedZero
     /// A value handed to ``fire(token:)`` when the timer fires; arming again can change it (a scope uses it
     /// for the generation of its deadline). Guarded by the engine's lock.
-    final var timerToken: UInt64 = 0
+    @exclusivity(unchecked) final var timerToken: UInt64 = 0
     /// The entry's position in its engine's heap, or `nil` when it is in none. Guarded by the engine's lock.
-    final var heapIndex: Int?
+    @exclusivity(unchecked) final var heapIndex: Int?
 
     init() {}
 
