@@ -12,7 +12,9 @@
 /// `@unchecked Sendable` is restated because ``TimerEntry`` is: the fields it inherits are guarded by its
 /// engine's lock, as ``TimerEntry`` explains; of the stored properties this class adds, the two `var`s are
 /// read and written only with their mutex of `mutexes` held (``withState(_:)``, ``withOperationTask(_:)``),
-/// and the rest are `let`s of `Sendable` types.
+/// except by the scope's child task when it begins the scope, before any other task or thread can reach it
+/// (``withExclusiveAccess(_:)``, see ``beginAttachingCurrentTask()``); the rest are `let`s of `Sendable`
+/// types.
 @usableFromInline
 final class ScopeCore: TimerEntry, @unchecked Sendable {
     typealias Machine = CancelScopeStateMachine
