@@ -205,40 +205,63 @@ public final class ManualClock: Clock, Sendable {
             state.totalSleeps += 1
             return state.takeID()
         }
+        try await suspend(id: id) { state, continuation in
+            guard deadline > state.now else { return false }
+            state.sleepers[id] = Sleeper(deadline: deadline, order: id, continuation: continuation)
+            return true
+        } takingOut: { state in
+            state.sleepers.removeValue(forKey: id)?.continuation
+        } registered: {
+            resumeSatisfiedWaiters()
+        }
+    }
+
+    /// Suspends the current task under number `id` until its continuation is resumed, or until the task is
+    /// cancelled: the registration and cancellation that sleeps and waits share.
+    ///
+    /// - Parameters:
+    ///   - id: The number the continuation is kept under.
+    ///   - register: Under the clock's lock: keeps the continuation and returns `true`, or returns `false`
+    ///     when there is nothing to wait for (the task goes on at once).
+    ///   - takeOut: Under the clock's lock: takes the kept continuation out, if it is still kept.
+    ///   - registered: Runs after the continuation was kept, outside the lock.
+    /// - Throws: `CancellationError` when the task is cancelled before it is resumed.
+    private func suspend(
+        id: UInt64,
+        registering register: (inout State, CheckedContinuation<Void, any Error>) -> Bool,
+        takingOut takeOut: @escaping @Sendable (inout State) -> CheckedContinuation<Void, any Error>?,
+        registered: () -> Void = {}
+    ) async throws {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                enum Registration { case asleep, due, cancelled }
+                enum Registration { case kept, nothingToWaitFor, cancelled }
                 let registration = state.withLock { state -> Registration in
+                    // A cancellation that came before the registration left a mark.
                     if state.cancelledBeforeRegistration.remove(id) != nil {
                         return .cancelled
                     }
-                    if deadline <= state.now {
-                        return .due
-                    }
-                    state.sleepers[id] = Sleeper(deadline: deadline, order: id, continuation: continuation)
-                    return .asleep
+                    return register(&state, continuation) ? .kept : .nothingToWaitFor
                 }
                 switch registration {
                 case .cancelled:
                     continuation.resume(throwing: CancellationError())
-                case .due:
+                case .nothingToWaitFor:
                     continuation.resume()
-                case .asleep:
-                    resumeSatisfiedWaiters()
+                case .kept:
+                    registered()
                 }
             }
         } onCancel: {
             let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                if let sleeper = state.sleepers.removeValue(forKey: id) {
-                    return sleeper.continuation
+                if let continuation = takeOut(&state) {
+                    return continuation
                 }
                 state.cancelledBeforeRegistration.insert(id)
                 return nil
             }
             continuation?.resume(throwing: CancellationError())
         }
-        // A sleep that completed normally never registered as cancelled; drop a stale mark if the
-        // cancellation raced with an immediate return.
+        // A wait that ended without its cancellation handler finding it leaves no mark behind.
         state.withLock { _ = $0.cancelledBeforeRegistration.remove(id) }
     }
 
@@ -385,36 +408,13 @@ public final class ManualClock: Clock, Sendable {
     /// Suspends until `condition` holds, checked now and whenever a sleep starts or a timer is armed.
     private func suspendUntil(_ condition: @escaping @Sendable (Pending) -> Bool) async throws {
         let id = state.withLock { $0.takeID() }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                enum Registration { case waiting, satisfied, cancelled }
-                let registration = state.withLock { state -> Registration in
-                    if state.cancelledBeforeRegistration.remove(id) != nil {
-                        return .cancelled
-                    }
-                    if condition(pending(state)) {
-                        return .satisfied
-                    }
-                    state.waiters[id] = Waiter(isSatisfied: condition, continuation: continuation)
-                    return .waiting
-                }
-                switch registration {
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                case .satisfied: continuation.resume()
-                case .waiting: break
-                }
-            }
-        } onCancel: {
-            let continuation = state.withLock { state -> CheckedContinuation<Void, any Error>? in
-                if let waiter = state.waiters.removeValue(forKey: id) {
-                    return waiter.continuation
-                }
-                state.cancelledBeforeRegistration.insert(id)
-                return nil
-            }
-            continuation?.resume(throwing: CancellationError())
+        try await suspend(id: id) { state, continuation in
+            guard !condition(pending(state)) else { return false }
+            state.waiters[id] = Waiter(isSatisfied: condition, continuation: continuation)
+            return true
+        } takingOut: { state in
+            state.waiters.removeValue(forKey: id)?.continuation
         }
-        state.withLock { _ = $0.cancelledBeforeRegistration.remove(id) }
     }
 
     /// What is pending now; called with the clock's lock held (the engine's lock nests inside it).

@@ -288,12 +288,9 @@ extension ScopeCore {
         tolerance: Duration?,
         location: ScopeLocation
     ) -> ScopeCore {
-        let engine = TimerEngine.continuous
-        let start = engine.now()
-        return ScopeCore(
-            engine: engine, startOffset: start,
-            deadline: TimerEngine.continuousReference.duration(to: deadline).subtracting(start),
-            tolerance: tolerance, location: location, beginsAtStart: true
+        startingNow(
+            onEngine: .continuous, deadline: TimerEngine.continuousReference.duration(to: deadline),
+            tolerance: tolerance, location: location
         )
     }
 
@@ -303,11 +300,22 @@ extension ScopeCore {
         tolerance: Duration?,
         location: ScopeLocation
     ) -> ScopeCore {
-        let engine = TimerEngine.suspending
+        startingNow(
+            onEngine: .suspending, deadline: TimerEngine.suspendingReference.duration(to: deadline),
+            tolerance: tolerance, location: location
+        )
+    }
+
+    /// A scope on `engine` starting now, with its deadline at `deadline`, an offset on the engine.
+    private static func startingNow(
+        onEngine engine: TimerEngine,
+        deadline: Duration,
+        tolerance: Duration?,
+        location: ScopeLocation
+    ) -> ScopeCore {
         let start = engine.now()
         return ScopeCore(
-            engine: engine, startOffset: start,
-            deadline: TimerEngine.suspendingReference.duration(to: deadline).subtracting(start),
+            engine: engine, startOffset: start, deadline: deadline.subtracting(start),
             tolerance: tolerance, location: location, beginsAtStart: true
         )
     }

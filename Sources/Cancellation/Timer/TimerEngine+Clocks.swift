@@ -6,6 +6,9 @@ extension TimerEngine {
     /// The instant the offsets of ``suspending`` start from.
     static let suspendingReference = SuspendingClock.now
 
+    // The two standard engines are spelled out rather than made by one generic function: their clocks are
+    // read on every scope's start and reschedule, and each closure below reads one concrete clock.
+
     /// The engine for `ContinuousClock` deadlines, shared by every scope on that clock.
     static let continuous: TimerEngine = {
         let reference = continuousReference
