@@ -8,7 +8,6 @@ import Testing
 
 /// Real servers and clients over loopback HTTP/2, started and shut down by each test. Timing assertions
 /// are orderings and generous bounds only: the machine may be loaded.
-@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 @Suite("gRPC deadline interceptors")
 struct DeadlineInterceptorTests {
     // MARK: - Three hops
@@ -21,6 +20,7 @@ struct DeadlineInterceptorTests {
         case enclosingTimeout
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test(
         "A → B → C: each hop gets less of the 200 ms budget, C's slow handler is cancelled, every hop reports deadlineExceeded",
         arguments: ClientDeadline.allCases
@@ -124,6 +124,7 @@ struct DeadlineInterceptorTests {
 
     // MARK: - Policy and untrusted headers
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("The server's maximum caps a huge client timeout, sent through the call's options or raw")
     func maximumCapsHugeTimeout() async throws {
         let budgets = Shared<[Duration?]>([])
@@ -147,6 +148,7 @@ struct DeadlineInterceptorTests {
         }
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("A malformed grpc-timeout is ignored: the request gets the server's default", arguments: [
         "abc", "1x", "123456789S", "1.5S", "S", "",
     ])
@@ -168,6 +170,7 @@ struct DeadlineInterceptorTests {
         #expect(seen > .seconds(6))
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("No header and no default: the handler runs without a deadline")
     func noHeaderNoDefaultMeansNoDeadline() async throws {
         let sawDeadline = Shared<Bool?>(nil)
@@ -186,6 +189,7 @@ struct DeadlineInterceptorTests {
 
     // MARK: - Handlers' own outcomes
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("A handler that finishes in time is unaffected, and sees the client's deadline")
     func handlerInTimeIsUnaffected() async throws {
         let budget = Shared<Duration?>(nil)
@@ -204,6 +208,7 @@ struct DeadlineInterceptorTests {
         #expect(seen > .zero)
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("A handler's own RPCError keeps its code, in time and after its deadline passed")
     func handlerErrorKeepsItsCode() async throws {
         let service = HopService(unary: { message, _ in
@@ -231,6 +236,7 @@ struct DeadlineInterceptorTests {
         #expect(codes.1 == .resourceExhausted)
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("A deadline that passes in a handler that ends by cancellation is deadlineExceeded, not unknown")
     func expiryIsDeadlineExceeded() async throws {
         let reason = Shared<CancellationReason?>(nil)
@@ -256,6 +262,7 @@ struct DeadlineInterceptorTests {
         }
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("A client that goes away long before the deadline cancels the handler: the RPC is cancelled")
     func clientCancellationCancelsHandler() async throws {
         let started = Gate()
@@ -291,6 +298,7 @@ struct DeadlineInterceptorTests {
 
     // MARK: - Streaming
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("A server-streaming RPC whose producer is slow is cut by the deadline, producer included")
     func slowStreamingProducerIsCut() async throws {
         let producerEvents = Shared<[String]>([])
@@ -324,6 +332,7 @@ struct DeadlineInterceptorTests {
 
     // MARK: - Client side
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("The client enforces the caller's deadline even when the server never answers")
     func clientEnforcesDeadlineLocally() async throws {
         let gate = Gate()
@@ -355,6 +364,7 @@ struct DeadlineInterceptorTests {
         #expect(sent > .zero)
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("The shorter of the call's timeout and the caller's deadline is sent")
     func shorterOfConfiguredAndInheritedIsSent() async throws {
         let sent = Shared<[Duration?]>([])
@@ -380,6 +390,7 @@ struct DeadlineInterceptorTests {
         #expect(values[4] == nil)
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("A spent budget fails with deadlineExceeded without sending anything")
     func spentBudgetIsNotSent() async throws {
         let requests = Shared(0)
@@ -420,6 +431,7 @@ struct TimeoutHeaderRecorder: ServerInterceptor {
 
     private var single: Shared<Duration?>?
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,

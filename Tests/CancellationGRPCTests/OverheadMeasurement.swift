@@ -11,11 +11,11 @@ import Testing
 ///
 ///     CANCELLATION_GRPC_OVERHEAD_CALLS=2000 swift test -c release --traits GRPC \
 ///         --filter CancellationGRPCTests.OverheadMeasurement
-@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
 @Suite("Interceptor overhead")
 struct OverheadMeasurement {
     static let calls = ProcessInfo.processInfo.environment["CANCELLATION_GRPC_OVERHEAD_CALLS"].flatMap { Int($0) }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     @Test("Sequential unary calls with and without the deadline interceptors", .enabled(if: calls != nil))
     func perHopOverhead() async throws {
         let calls = try #require(Self.calls)
@@ -45,6 +45,7 @@ struct OverheadMeasurement {
         )
     }
 
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
     func timeCalls(
         _ calls: Int,
         server: [any ServerInterceptor],
