@@ -36,7 +36,6 @@ extension HTTPClient {
     ///     values count as zero.
     ///   - timeoutHeader: The header that carries the budget to the server; by default
     ///     `Request-Timeout-Ms`.
-    ///   - isolation: The caller's actor; leave the default.
     ///   - fileID: The file of the call, for `TimeoutError`; leave the default.
     ///   - line: The line of the call, for `TimeoutError`; leave the default.
     ///   - operation: The work to do with the response, typically reading its body.
@@ -46,11 +45,10 @@ extension HTTPClient {
     ///   the request is not sent (the error's `timeout` is then zero). `CancellationError` when the
     ///   calling task is cancelled, or an enclosing scope's own cancellation ended the call first.
     ///   Otherwise what AsyncHTTPClient or `operation` threw.
-    public func withResponse<Value>(
+    nonisolated(nonsending) public func withResponse<Value>(
         to request: HTTPClientRequest,
         timeout: Duration? = nil,
         timeoutHeader: String = RequestTimeoutHeader.name,
-        isolation: isolated (any Actor)? = #isolation,
         fileID: String = #fileID,
         line: Int = #line,
         operation: (HTTPClientResponse) async throws -> sending Value

@@ -9,7 +9,7 @@ struct CancelScopeTests {
     func scopeWithoutDeadline() async throws {
         let clock = ManualClock()
         let scopeBox = Recorder<CancelScope<ManualClock>>()
-        let value = try await withCancelScope(clock: clock) { scope in
+        let value = await withCancelScope(clock: clock) { scope in
             scopeBox.record(scope)
             #expect(scope.deadline == nil)
             #expect(scope.remaining == nil)
@@ -163,7 +163,7 @@ struct CancelScopeTests {
     func cancelledButNotCaught() async throws {
         let clock = ManualClock()
         let scopes = Recorder<CancelScope<ManualClock>>()
-        let value = try await withCancelScope(clock: clock) { scope in
+        let value = await withCancelScope(clock: clock) { scope in
             scopes.record(scope)
             scope.cancel(reason: "stop")
             return "finished anyway"

@@ -91,7 +91,7 @@ struct CancellationReasonTests {
     @Test("an explicit cancellation carries its reason")
     func explicitReason() async throws {
         let clock = ManualClock()
-        let reason = try await withCancelScope(clock: clock) { scope in
+        let reason = await withCancelScope(clock: clock) { scope in
             scope.cancel(reason: "client went away")
             return CancellationReason.current
         }

@@ -55,7 +55,7 @@ struct DiagnosticsTests {
             }
             try await clock.waitForPending(sleeps: 1, timers: 1)  // the operation's sleep, the deadline
             clock.advance(by: .seconds(1))
-            #expect(try await task.value == nil)
+            #expect(try await task.value == false)
         }
         #expect(handler.entries.isEmpty)
         #expect(clock.pendingSleepers == 0)

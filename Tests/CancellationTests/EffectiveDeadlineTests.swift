@@ -40,7 +40,7 @@ struct EffectiveDeadlineTests {
     func remainingShrinks() async throws {
         let clock = ManualClock()
         let task = Task {
-            try await withCancelScope(deadline: clock.now.advanced(by: .seconds(5)), clock: clock) { _ in
+            await withCancelScope(deadline: clock.now.advanced(by: .seconds(5)), clock: clock) { _ in
                 try? await clock.sleep(for: .seconds(2))
                 let atTwo = EffectiveDeadline.current?.remaining
                 try? await clock.sleep(for: .seconds(10))
@@ -87,7 +87,7 @@ struct EffectiveDeadlineTests {
     @Test("a cancel scope without a deadline adds none")
     func scopeWithoutDeadline() async throws {
         let clock = ManualClock()
-        let seen = try await withCancelScope(clock: clock) { _ in EffectiveDeadline.current == nil }
+        let seen = await withCancelScope(clock: clock) { _ in EffectiveDeadline.current == nil }
         #expect(seen == true)
     }
 

@@ -55,7 +55,7 @@ struct OutgoingTimeoutTests {
     func insideScope() async throws {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: .seconds(100))
-        let values = try await withCancelScope(deadline: deadline) { _ in
+        let values = await withCancelScope(deadline: deadline) { _ in
             (OutgoingTimeout.current(), OutgoingTimeout.current(configured: .seconds(1)), OutgoingTimeout.current(configured: .seconds(1_000)))
         }
         let (inherited, shorter, longer) = try #require(values)
@@ -70,7 +70,7 @@ struct OutgoingTimeoutTests {
     func expired() async throws {
         let clock = ContinuousClock()
         // The operation does not suspend, so it runs to the end and its value is kept (the scope's rule).
-        let value = try await withCancelScope(deadline: clock.now.advanced(by: .seconds(-1))) { _ in
+        let value = await withCancelScope(deadline: clock.now.advanced(by: .seconds(-1))) { _ in
             OutgoingTimeout.current(configured: .seconds(5))
         }
         #expect(value == .some(.some(.zero)))

@@ -14,7 +14,7 @@
 /// })
 /// ```
 ///
-/// To race closures written out one by one, use ``firstResult(of:isolation:)-2x6sp``, which takes them as
+/// To race closures written out one by one, use ``firstResult(of:)-5xnum``, which takes them as
 /// separate arguments: Swift does not infer `@Sendable` for closures inside an array literal passed here.
 ///
 /// If the calling task is cancelled, every operation is cancelled; the first to finish then usually ends by
@@ -25,21 +25,19 @@
 ///
 /// - Parameters:
 ///   - operations: The operations to race, each in its own child task; at least one.
-///   - isolation: The caller's actor, where the result is handed back; leave the default.
 /// - Returns: The value of the first operation to finish.
 /// - Throws: The error of the first operation to finish, if it threw.
-public func firstResult<Value: Sendable>(
-    of operations: [@Sendable () async throws -> Value],
-    isolation: isolated (any Actor)? = #isolation
+nonisolated(nonsending) public func firstResult<Value: Sendable>(
+    of operations: [@Sendable () async throws -> Value]
 ) async throws -> Value {
     // Sound: `Value` is `Sendable`.
-    try await race(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: isolation).value
+    try await race(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: #isolation).value
 }
 
 /// Runs `operations` concurrently and returns the outcome of the first one to finish, after cancelling the
 /// others and waiting for them to end.
 ///
-/// This is ``firstResult(of:isolation:)-3shkz`` with the operations as separate closures, and it
+/// This is ``firstResult(of:)-4h3dc`` with the operations as separate closures, and it
 /// also accepts values that are not `Sendable`: each closure's value is `sending`, so an actor can race
 /// operations that create non-`Sendable` values and keep the winner. See the array form for the full
 /// contract.
@@ -50,16 +48,14 @@ public func firstResult<Value: Sendable>(
 ///
 /// - Parameters:
 ///   - operations: The operations to race, each in its own child task; at least one.
-///   - isolation: The caller's actor, where the result is handed back; leave the default.
 /// - Returns: The value of the first operation to finish.
 /// - Throws: The error of the first operation to finish, if it threw.
-public func firstResult<Value>(
-    of operations: (@Sendable () async throws -> sending Value)...,
-    isolation: isolated (any Actor)? = #isolation
+nonisolated(nonsending) public func firstResult<Value>(
+    of operations: (@Sendable () async throws -> sending Value)...
 ) async throws -> sending Value {
     precondition(!operations.isEmpty, "firstResult(of:) needs at least one operation")
     // Sound: each value is `sending`, disconnected from every isolation domain.
-    let winner = try await race(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: isolation)
+    let winner = try await race(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: #isolation)
     return winner.value
 }
 
@@ -97,7 +93,7 @@ private func race<Value>(
 /// })
 /// ```
 ///
-/// To try closures written out one by one, use ``firstSuccess(of:isolation:)-3dlbp``.
+/// To try closures written out one by one, use ``firstSuccess(of:)-8si6c``.
 ///
 /// If the calling task is cancelled, every operation is cancelled and, unless one still returns a value,
 /// `firstSuccess` throws `CancellationError` rather than ``AllOperationsFailedError``.
@@ -108,16 +104,14 @@ private func race<Value>(
 /// - Parameters:
 ///   - operations: The operations to try, each in its own child task. With none, it throws
 ///     ``AllOperationsFailedError`` with no errors.
-///   - isolation: The caller's actor, where the result is handed back; leave the default.
 /// - Returns: The value of the first operation to succeed.
 /// - Throws: ``AllOperationsFailedError`` when every operation threw; `CancellationError` when the calling
 ///   task was cancelled and no operation succeeded.
-public func firstSuccess<Value: Sendable>(
-    of operations: [@Sendable () async throws -> Value],
-    isolation: isolated (any Actor)? = #isolation
+nonisolated(nonsending) public func firstSuccess<Value: Sendable>(
+    of operations: [@Sendable () async throws -> Value]
 ) async throws -> Value {
     // Sound: `Value` is `Sendable`.
-    try await firstSuccessBoxed(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: isolation).value
+    try await firstSuccessBoxed(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: #isolation).value
 }
 
 /// The body of both `firstSuccess` forms: the operations, their values boxed, as children of a task group.
@@ -158,7 +152,7 @@ private func firstSuccessBoxed<Value>(
 /// Runs `operations` concurrently and returns the value of the first one to succeed, ignoring failures
 /// until every operation has failed.
 ///
-/// This is ``firstSuccess(of:isolation:)-2j43u`` with the operations as separate closures, and it
+/// This is ``firstSuccess(of:)-6w6e1`` with the operations as separate closures, and it
 /// also accepts values that are not `Sendable`: each closure's value is `sending`. See the array form for
 /// the full contract.
 ///
@@ -168,22 +162,20 @@ private func firstSuccessBoxed<Value>(
 ///
 /// - Parameters:
 ///   - operations: The operations to try, each in its own child task.
-///   - isolation: The caller's actor, where the result is handed back; leave the default.
 /// - Returns: The value of the first operation to succeed.
 /// - Throws: ``AllOperationsFailedError`` when every operation threw; `CancellationError` when the calling
 ///   task was cancelled and no operation succeeded.
-public func firstSuccess<Value>(
-    of operations: (@Sendable () async throws -> sending Value)...,
-    isolation: isolated (any Actor)? = #isolation
+nonisolated(nonsending) public func firstSuccess<Value>(
+    of operations: (@Sendable () async throws -> sending Value)...
 ) async throws -> sending Value {
     // Sound: each value is `sending`, disconnected from every isolation domain.
-    let winner = try await firstSuccessBoxed(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: isolation)
+    let winner = try await firstSuccessBoxed(operations.map { operation in { UncheckedSendableBox(value: try await operation()) } }, isolation: #isolation)
     return winner.value
 }
 
 // MARK: - AllOperationsFailedError
 
-/// The error ``firstSuccess(of:isolation:)-2j43u`` throws when every operation failed.
+/// The error ``firstSuccess(of:)-6w6e1`` throws when every operation failed.
 public struct AllOperationsFailedError: Error, CustomStringConvertible {
     /// Every operation's error, in the order the operations were given.
     public var errors: [any Error]

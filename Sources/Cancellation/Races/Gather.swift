@@ -1,7 +1,7 @@
 
 // MARK: - GatherOutcome
 
-/// How one operation of ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc`` ended.
+/// How one operation of ``gather(timeout:tolerance:clock:fileID:line:of:)-467yw`` ended.
 public enum GatherOutcome<Value> {
     /// The operation returned a value — before the deadline, or while it wound down after it.
     case success(Value)
@@ -52,7 +52,7 @@ extension GatherOutcome: Sendable where Value: Sendable {}
 /// let answers = outcomes.compactMap(\.value)
 /// ```
 ///
-/// To gather closures written out one by one, use ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-1w5mm``,
+/// To gather closures written out one by one, use ``gather(timeout:tolerance:clock:fileID:line:of:)-9zkfx``,
 /// which takes them as separate arguments: Swift does not infer `@Sendable` for closures inside an array
 /// literal passed here.
 ///
@@ -63,28 +63,26 @@ extension GatherOutcome: Sendable where Value: Sendable {}
 ///   - timeout: How long the operations may run, measured on `clock`.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock that measures the time limit.
-///   - isolation: The caller's actor, where the results are handed back; leave the default.
 ///   - fileID: The file that opens the scope, for diagnostics. Leave the default.
 ///   - line: The line that opens the scope. Leave the default.
 ///   - operations: The operations to run, each in its own child task.
 /// - Returns: One outcome per operation, in the order of `operations`.
-public func gather<Value: Sendable, C: Clock>(
+nonisolated(nonsending) public func gather<Value: Sendable, C: Clock>(
     timeout: Duration,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
     of operations: [@Sendable () async throws -> Value]
 ) async -> [GatherOutcome<Value>] where C.Duration == Duration {
     let scope = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return await gather(in: scope, isolation: isolation, boxing(operations)).value
+    return await gather(in: scope, isolation: #isolation, boxing(operations)).value
 }
 
 /// Runs `operations` concurrently under one time limit on the continuous clock and returns, for each, its
 /// value, its error, or ``GatherOutcome/timedOut``.
 ///
-/// This is ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc`` with `ContinuousClock`; see it for
+/// This is ``gather(timeout:tolerance:clock:fileID:line:of:)-467yw`` with `ContinuousClock`; see it for
 /// the full contract.
 ///
 /// - Warning: An operation that ignores cancellation keeps `gather` waiting after the deadline.
@@ -92,21 +90,19 @@ public func gather<Value: Sendable, C: Clock>(
 /// - Parameters:
 ///   - timeout: How long the operations may run.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operations: The operations to run, each in its own child task.
 /// - Returns: One outcome per operation, in the order of `operations`.
-public func gather<Value: Sendable>(
+nonisolated(nonsending) public func gather<Value: Sendable>(
     timeout: Duration,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
     of operations: [@Sendable () async throws -> Value]
 ) async -> [GatherOutcome<Value>] {
     let scope = ScopeCore.startingNow(on: ContinuousClock(), timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return await gather(in: scope, isolation: isolation, boxing(operations)).value
+    return await gather(in: scope, isolation: #isolation, boxing(operations)).value
 }
 
 /// Runs `operations` concurrently until an absolute deadline and returns, for each, its value, its error,
@@ -114,7 +110,7 @@ public func gather<Value: Sendable>(
 ///
 /// This is `asyncio.wait(tasks, timeout=…)` with a deadline shared by several steps. A deadline already in
 /// the past starts the operations cancelled. Otherwise the contract is that of
-/// ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc``.
+/// ``gather(timeout:tolerance:clock:fileID:line:of:)-467yw``.
 ///
 /// - Warning: An operation that ignores cancellation keeps `gather` waiting after the deadline.
 ///
@@ -122,28 +118,26 @@ public func gather<Value: Sendable>(
 ///   - deadline: The instant of `clock` by which the operations must finish.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock `deadline` belongs to.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operations: The operations to run, each in its own child task.
 /// - Returns: One outcome per operation, in the order of `operations`.
-public func gather<Value: Sendable, C: Clock>(
+nonisolated(nonsending) public func gather<Value: Sendable, C: Clock>(
     deadline: C.Instant,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
     of operations: [@Sendable () async throws -> Value]
 ) async -> [GatherOutcome<Value>] where C.Duration == Duration {
     let scope = ScopeCore.startingNow(on: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return await gather(in: scope, isolation: isolation, boxing(operations)).value
+    return await gather(in: scope, isolation: #isolation, boxing(operations)).value
 }
 
 /// Runs `operations` concurrently under one time limit and returns, for each, its value, its error, or
 /// ``GatherOutcome/timedOut``; the values need not be `Sendable`.
 ///
-/// This is ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-7ywhc`` with the operations
+/// This is ``gather(timeout:tolerance:clock:fileID:line:of:)-467yw`` with the operations
 /// as separate closures whose values are `sending`, so an actor can gather operations that create
 /// non-`Sendable` values and keep them. See the array form for the full contract.
 ///
@@ -155,29 +149,27 @@ public func gather<Value: Sendable, C: Clock>(
 ///   - timeout: How long the operations may run, measured on `clock`.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock that measures the time limit.
-///   - isolation: The caller's actor, where the results are handed back; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operations: The operations to run, each in its own child task.
 /// - Returns: One outcome per operation, in the order of `operations`.
-public func gather<Value, C: Clock>(
+nonisolated(nonsending) public func gather<Value, C: Clock>(
     timeout: Duration,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
     of operations: (@Sendable () async throws -> sending Value)...
 ) async -> sending [GatherOutcome<Value>] where C.Duration == Duration {
     let scope = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
     // Sound: every outcome moved out of a finished child; the array is this caller's alone.
-    return await gather(in: scope, isolation: isolation, boxing(operations)).value
+    return await gather(in: scope, isolation: #isolation, boxing(operations)).value
 }
 
 /// Runs `operations` concurrently under one time limit on the continuous clock and returns, for each, its
 /// value, its error, or ``GatherOutcome/timedOut``; the values need not be `Sendable`.
 ///
-/// See ``gather(timeout:tolerance:clock:isolation:fileID:line:of:)-1w5mm``.
+/// See ``gather(timeout:tolerance:clock:fileID:line:of:)-9zkfx``.
 ///
 /// - Warning: An operation that ignores cancellation keeps `gather` waiting after the deadline. Pass closure
 ///   literals.
@@ -185,22 +177,20 @@ public func gather<Value, C: Clock>(
 /// - Parameters:
 ///   - timeout: How long the operations may run.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operations: The operations to run, each in its own child task.
 /// - Returns: One outcome per operation, in the order of `operations`.
-public func gather<Value>(
+nonisolated(nonsending) public func gather<Value>(
     timeout: Duration,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
     of operations: (@Sendable () async throws -> sending Value)...
 ) async -> sending [GatherOutcome<Value>] {
     let scope = ScopeCore.startingNow(on: ContinuousClock(), timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
     // Sound: every outcome moved out of a finished child; the array is this caller's alone.
-    return await gather(in: scope, isolation: isolation, boxing(operations)).value
+    return await gather(in: scope, isolation: #isolation, boxing(operations)).value
 }
 
 /// Boxes the values of operations whose values are `Sendable`.

@@ -4,17 +4,19 @@ extension CancelScope {
     @inlinable
     func runThrowing<Value>(
         isolation: isolated (any Actor)?,
-        operation: (CancelScope<C>) async throws -> sending Value
-    ) async throws -> sending Value {
+        operation: (CancelScope<C>) async throws -> Value
+    ) async throws -> Value {
         try await core.runThrowing(isolation: isolation) { try await operation(self) }
     }
 
     /// Runs the scope and turns its own cancellation into `nil`.
+    ///
+    /// - Throws: Only what the operation threw.
     @inlinable
-    func runMovingOn<Value>(
+    func runMovingOn<Value, Failure: Error>(
         isolation: isolated (any Actor)?,
-        operation: (CancelScope<C>) async throws -> sending Value
-    ) async throws -> sending Value? {
-        try await core.runMovingOn(isolation: isolation) { try await operation(self) }
+        operation: (CancelScope<C>) async throws(Failure) -> Value
+    ) async throws(Failure) -> Value? {
+        try await core.runMovingOn(isolation: isolation) { () async throws(Failure) -> Value in try await operation(self) }
     }
 }

@@ -2,7 +2,7 @@
 /// A handle on a running cancel scope: its deadline can be read and moved, and it can be cancelled with a
 /// reason from any task or thread.
 ///
-/// You get a `CancelScope` from ``withCancelScope(deadline:tolerance:clock:isolation:fileID:line:operation:)``
+/// You get a `CancelScope` from ``withCancelScope(deadline:tolerance:clock:fileID:line:operation:)->Value?``
 /// or from the scope-taking forms of `withTimeout`. It is `Sendable`: hand it to another task that should
 /// be able to stop the work, or keep it after the scope ends to ask what happened
 /// (``isCancelled``, ``didCatchCancellation``, ``reason``).
@@ -146,8 +146,8 @@ public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration 
     @inlinable
     func run<Value>(
         isolation: isolated (any Actor)?,
-        operation: (CancelScope<C>) async throws -> sending Value
-    ) async throws -> sending ScopeCore.Outcome<Value> {
+        operation: (CancelScope<C>) async throws -> Value
+    ) async throws -> ScopeCore.Outcome<Value> {
         try await core.run(isolation: isolation) { try await operation(self) }
     }
 }

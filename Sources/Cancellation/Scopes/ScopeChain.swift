@@ -87,7 +87,7 @@ extension EffectiveDeadline {
 extension CancellationReason {
     /// The reason the current task is cancelled, or `nil` when it is not cancelled.
     ///
-    /// Inside ``withCancellationShield(isolation:operation:)`` this is `nil`, since the shielded code is not
+    /// Inside ``withCancellationShield(operation:)`` this is `nil`, since the shielded code is not
     /// cancelled, whatever happens outside it.
     public static var current: CancellationReason? {
         guard Task.isCancelled else { return nil }

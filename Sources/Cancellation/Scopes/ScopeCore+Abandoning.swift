@@ -26,7 +26,7 @@ extension ScopeCore {
         // An unstructured task, so it can be left behind; it inherits task-local values and priority, but
         // not the caller's cancellation, which the handler below forwards. Its isolation is the operation's.
         // Sound: `operation` was sent to this function, and only the task below ever calls it.
-        let box = UncheckedSendableBox<() async throws -> sending Value>(value: { try await operation() })
+        let box = UncheckedSendableBox<() async throws -> Value>(value: { try await operation() })
         let task = Task { [self] in
             let result = await runOperation(box, beginningScope: false)
             if !rendezvous.complete(result) {

@@ -31,8 +31,8 @@ extension ScopeCore {
     @inlinable
     func runForOperator<Value>(
         isolation: isolated (any Actor)?,
-        operation: () async throws -> sending Value
-    ) async throws -> sending OperatorOutcome<Value> {
+        operation: () async throws -> Value
+    ) async throws -> OperatorOutcome<Value> {
         switch try await run(isolation: isolation, operation: operation) {
         case .completed(let value):
             return .returned(value, scopeCancellation: cancellationError())

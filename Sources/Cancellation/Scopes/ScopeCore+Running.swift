@@ -22,8 +22,8 @@ extension ScopeCore {
     @inlinable
     func run<Value>(
         isolation: isolated (any Actor)?,
-        operation: () async throws -> sending Value
-    ) async throws -> sending Outcome<Value> {
+        operation: () async throws -> Value
+    ) async throws -> Outcome<Value> {
         try await withoutActuallyEscaping(operation) { operation in
             // The child begins the scope itself (`runOperation(_:beginningScope:)`).
             //
@@ -87,7 +87,7 @@ extension ScopeCore {
     ///     abandoning run begins its scope before it starts the task.
     @inlinable
     nonisolated(nonsending) func runOperation<Value>(
-        _ box: UncheckedSendableBox<() async throws -> sending Value>,
+        _ box: UncheckedSendableBox<() async throws -> Value>,
         beginningScope: Bool
     ) async -> Result<Value, any Error> {
         await ScopeChain.storage.withValue(self) {
@@ -163,9 +163,9 @@ extension ScopeCore {
     ///   cancellation while the caller is not cancelled.
     @inlinable
     func outcome<Value>(
-        of result: sending Result<Value, any Error>,
+        of result: consuming Result<Value, any Error>,
         callerIsCancelled: @autoclosure () -> Bool
-    ) throws -> sending Outcome<Value> {
+    ) throws -> Outcome<Value> {
         switch consume result {
         case .success(let value):
             return .completed(value)
@@ -201,7 +201,7 @@ extension ScopeCore {
 
     /// The value of a completed outcome, or the error that stands for the scope's own cancellation.
     @inlinable
-    func value<Value>(of outcome: sending Outcome<Value>) throws -> sending Value {
+    func value<Value>(of outcome: consuming Outcome<Value>) throws -> Value {
         switch consume outcome {
         case .completed(let value):
             return value
@@ -214,18 +214,30 @@ extension ScopeCore {
     @inlinable
     func runThrowing<Value>(
         isolation: isolated (any Actor)?,
-        operation: () async throws -> sending Value
-    ) async throws -> sending Value {
+        operation: () async throws -> Value
+    ) async throws -> Value {
         try value(of: try await run(isolation: isolation, operation: operation))
     }
 
     /// Runs the scope and turns its own cancellation into `nil`.
+    ///
+    /// - Throws: Only what the operation threw, so its typed error is kept.
     @inlinable
-    func runMovingOn<Value>(
+    func runMovingOn<Value, Failure: Error>(
         isolation: isolated (any Actor)?,
-        operation: () async throws -> sending Value
-    ) async throws -> sending Value? {
-        switch try await run(isolation: isolation, operation: operation) {
+        operation: () async throws(Failure) -> Value
+    ) async throws(Failure) -> Value? {
+        // The typed error is erased for the child task and restored below: a function type that throws a
+        // generic error type needs runtime support that the Apple platforms have only from macOS 15 /
+        // iOS 18 on, so none is formed.
+        let outcome: Outcome<Value>
+        do {
+            outcome = try await run(isolation: isolation) { () async throws -> Value in try await operation() }
+        } catch {
+            // Sound: `run` throws only the operation's own errors, which are of type `Failure`.
+            throw error as! Failure
+        }
+        switch consume outcome {
         case .completed(let value):
             return .some(value)
         case .cancelledByScope:

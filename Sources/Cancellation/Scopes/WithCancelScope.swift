@@ -15,7 +15,7 @@
 /// if summary == nil { print("indexing stopped early") }
 /// ```
 ///
-/// The rules of ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)`` hold here too: a value
+/// The rules of ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)`` hold here too: a value
 /// returned after the cancellation is kept, the operation's own errors pass through, and the caller's own
 /// cancellation is never caught: it is rethrown as `CancellationError`.
 ///
@@ -24,49 +24,47 @@
 ///     can still set one later, or be cancelled explicitly).
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock the deadline is measured on.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value, or `nil` when the scope's own cancellation ended it.
 /// - Throws: `CancellationError` when the calling task was cancelled and the operation ended by
 ///   cancellation; otherwise whatever the operation threw.
+@discardableResult
 @inlinable
-public func withCancelScope<Value, C: Clock>(
+nonisolated(nonsending) public func withCancelScope<Value, Failure: Error, C: Clock>(
     deadline: C.Instant? = nil,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: (CancelScope<C>) async throws -> sending Value
-) async throws -> sending Value? where C.Duration == Duration {
+    operation: (CancelScope<C>) async throws(Failure) -> Value
+) async throws(Failure) -> Value? where C.Duration == Duration {
     let scope = CancelScope(clock: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runMovingOn(isolation: isolation, operation: operation)
+    return try await scope.runMovingOn(isolation: #isolation, operation: operation)
 }
 
 /// Runs `operation` in a cancel scope whose deadline, if any, is measured on the continuous clock.
 ///
-/// See ``withCancelScope(deadline:tolerance:clock:isolation:fileID:line:operation:)``.
+/// See ``withCancelScope(deadline:tolerance:clock:fileID:line:operation:)->Value?``.
 ///
 /// - Parameters:
 ///   - deadline: When the scope cancels itself, or `nil` for none.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value, or `nil` when the scope's own cancellation ended it.
 /// - Throws: `CancellationError` when the calling task was cancelled and the operation ended by
 ///   cancellation; otherwise whatever the operation threw.
+@discardableResult
 @inlinable
-public func withCancelScope<Value>(
+nonisolated(nonsending) public func withCancelScope<Value, Failure: Error>(
     deadline: ContinuousClock.Instant? = nil,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: (CancelScope<ContinuousClock>) async throws -> sending Value
-) async throws -> sending Value? {
+    operation: (CancelScope<ContinuousClock>) async throws(Failure) -> Value
+) async throws(Failure) -> Value? {
     try await withCancelScope(deadline: deadline, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }

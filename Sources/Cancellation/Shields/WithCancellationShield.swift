@@ -23,43 +23,20 @@
 ///
 /// - Warning: An unbounded shield waits for its operation however long it takes, and so does everything
 ///   waiting on the caller. Bound shields around anything that can block, with
-///   ``withCancellationShield(timeout:tolerance:clock:isolation:fileID:line:operation:)``.
+///   ``withCancellationShield(timeout:tolerance:clock:fileID:line:operation:)``.
 ///
 /// - Parameters:
-///   - isolation: The caller's actor; the operation runs there. Leave the default.
 ///   - operation: The work that must not be interrupted.
 /// - Returns: The operation's value.
 /// - Throws: Whatever the operation throws; never `CancellationError` on account of the caller.
-public func withCancellationShield<Value, Failure: Error>(
-    isolation: isolated (any Actor)? = #isolation,
-    operation: () async throws(Failure) -> sending Value
-) async throws(Failure) -> sending Value {
-    let link = ShieldLink(parent: ScopeChain.current)
+nonisolated(nonsending) public func withCancellationShield<Value, Failure: Error>(
+    operation: () async throws(Failure) -> Value
+) async throws(Failure) -> Value {
     // The operation's typed error is erased for the hand-over and restored below: a function type that
     // throws a generic error type needs runtime support that the Apple platforms have only from macOS 15 /
     // iOS 18 on, so none is formed here.
-    let untyped: () async throws -> sending Value = { try await operation() }
-    let outcome = await withoutActuallyEscaping(untyped) { operation in
-        // Sound: the closure is called exactly once, by the task below, on the caller's isolation, while
-        // this task is suspended awaiting that task's value; task creation and completion order the
-        // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
-        let box = UncheckedSendableBox(value: operation)
-        // An unstructured task does not inherit the caller's cancellation, but does inherit its task-local
-        // values and priority; awaiting its value does not forward the caller's cancellation to it. It
-        // captures the caller's isolation, so it is isolated to it; where the platform has immediate tasks
-        // it starts at once, and on an actor the operation begins there, synchronously, without a hop.
-        let body: @Sendable @isolated(any) () async -> UncheckedSendableBox<Result<Value, any Error>> = { [isolation] in
-            _ = isolation
-            return await ScopeChain.storage.withValue(link) {
-                await runCapturingResult(box.value)
-            }
-        }
-        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
-            return await Task.immediate(operation: body).value
-        }
-        return await Task(operation: body).value
-    }
-    switch outcome.value {
+    let outcome = await runShielded(isolation: #isolation) { () async throws -> Value in try await operation() }
+    switch consume outcome {
     case .success(let value):
         return value
     case .failure(let error):
@@ -68,36 +45,77 @@ public func withCancellationShield<Value, Failure: Error>(
     }
 }
 
+/// The body of ``withCancellationShield(operation:)``: runs `operation` in an unstructured task, which the
+/// caller's cancellation does not reach, with a ``ShieldLink`` as the innermost link of its chain.
+///
+/// - Parameters:
+///   - isolation: The caller's actor; the shield's task is isolated to it.
+///   - operation: The caller's operation.
+/// - Returns: The operation's result.
+func runShielded<Value>(
+    isolation: isolated (any Actor)?,
+    operation: () async throws -> Value
+) async -> Result<Value, any Error> {
+    let link = ShieldLink(parent: ScopeChain.current)
+    let outcome = await withoutActuallyEscaping(operation) { operation in
+        // Sound: the closure is called exactly once, by the task below, while this task is suspended
+        // awaiting that task's value; task creation and completion order the hand-over, and
+        // `withoutActuallyEscaping` checks the closure did not outlive the call. The closure runs where its
+        // own isolation says: a closure written on the caller's actor runs there.
+        let box = UncheckedSendableBox(value: operation)
+        // An unstructured task does not inherit the caller's cancellation, but does inherit its task-local
+        // values and priority; awaiting its value does not forward the caller's cancellation to it. It
+        // captures the caller's isolation, so it inherits it; where the platform has immediate tasks it
+        // starts at once, and on an actor the operation begins there, synchronously, without a hop.
+        if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            return await Task.immediate { [isolation] in
+                _ = isolation
+                return await ScopeChain.storage.withValue(link) {
+                    await runCapturingResult(box.value)
+                }
+            }.value
+        }
+        return await Task { [isolation] in
+            _ = isolation
+            return await ScopeChain.storage.withValue(link) {
+                await runCapturingResult(box.value)
+            }
+        }.value
+    }
+    // Sound: the value was produced by the caller's own operation while the caller waited, and it goes back
+    // to the caller, whose isolation the operation had; the error is `Sendable`.
+    return outcome.value
+}
+
 /// Runs `operation` to completion even if the surrounding task or scope is cancelled, but for at most
 /// `timeout`.
 ///
 /// The bound keeps a shield from hanging shutdown forever: when `timeout` has elapsed on `clock`, the
 /// shielded operation is cancelled (by the shield's own scope, which nothing outside can affect), and if
 /// it ends by that cancellation the shield throws ``TimeoutError``. Otherwise the behaviour is that of
-/// ``withCancellationShield(isolation:operation:)``, and inside the shield the bound is the
+/// ``withCancellationShield(operation:)``, and inside the shield the bound is the
 /// ``EffectiveDeadline/current``.
 ///
 /// - Parameters:
 ///   - timeout: The longest the shielded operation may run.
 ///   - tolerance: How late the bound may be enforced; `nil` for the clock's default.
 ///   - clock: The clock that measures the bound.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the shield; leave the default.
 ///   - line: The line that opens the shield; leave the default.
 ///   - operation: The work that must not be interrupted from outside.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError`` when the bound expired and the operation ended by it; otherwise whatever the
 ///   operation threw.
-public func withCancellationShield<Value, C: Clock>(
+@discardableResult
+nonisolated(nonsending) public func withCancellationShield<Value, C: Clock>(
     timeout: Duration,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value where C.Duration == Duration {
-    try await withCancellationShield { () async throws -> sending Value in
+    operation: () async throws -> Value
+) async throws -> Value where C.Duration == Duration {
+    try await withCancellationShield { () async throws -> Value in
         try await withTimeout(timeout, tolerance: tolerance, clock: clock, fileID: fileID, line: line, operation: operation)
     }
 }
@@ -105,25 +123,24 @@ public func withCancellationShield<Value, C: Clock>(
 /// Runs `operation` to completion even if the surrounding task or scope is cancelled, but for at most
 /// `timeout` on the continuous clock.
 ///
-/// See ``withCancellationShield(timeout:tolerance:clock:isolation:fileID:line:operation:)``.
+/// See ``withCancellationShield(timeout:tolerance:clock:fileID:line:operation:)``.
 ///
 /// - Parameters:
 ///   - timeout: The longest the shielded operation may run.
 ///   - tolerance: How late the bound may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the shield; leave the default.
 ///   - line: The line that opens the shield; leave the default.
 ///   - operation: The work that must not be interrupted from outside.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError`` when the bound expired and the operation ended by it; otherwise whatever the
 ///   operation threw.
-public func withCancellationShield<Value>(
+@discardableResult
+nonisolated(nonsending) public func withCancellationShield<Value>(
     timeout: Duration,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value {
+    operation: () async throws -> Value
+) async throws -> Value {
     try await withCancellationShield(timeout: timeout, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }

@@ -28,9 +28,10 @@ struct UncheckedSendableBox<Value>: @unchecked Sendable {
 /// - Parameter operation: The caller's operation.
 /// - Returns: The operation's result or error, boxed.
 nonisolated(nonsending) func runCapturingResult<Value>(
-    _ operation: () async throws -> sending Value
+    _ operation: () async throws -> Value
 ) async -> UncheckedSendableBox<Result<Value, any Error>> {
-    // The value is `sending` (disconnected) and the error is `Sendable`, so boxing the result is sound.
+    // Sound: the result goes back to the task that waits for this one (see ``UncheckedSendableBox``), and
+    // the error is `Sendable`.
     do {
         return UncheckedSendableBox(value: .success(try await operation()))
     } catch {

@@ -3,7 +3,7 @@
 /// ignored its cancellation for `gracePeriod`.
 ///
 /// Some APIs ignore cancellation: a blocking call wrapped in a continuation, a library that never checks.
-/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)`` stays structured and waits for such
+/// ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)`` stays structured and waits for such
 /// an operation, however long it takes. This opt-in form does not: the operation runs in an unstructured
 /// task, and when it has not finished `gracePeriod` after it was cancelled — by the deadline or by the
 /// caller's own cancellation — this function stops waiting and throws. The operation is left running,
@@ -27,7 +27,6 @@
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock that measures the time limit and the grace period.
 ///   - gracePeriod: How long to keep waiting after the operation was cancelled.
-///   - isolation: The caller's actor; leave the default.
 ///   - onLateOutcome: Receives the value or error of an operation that was abandoned, when it ends. Not
 ///     called when the operation ends while the caller still waits.
 ///   - fileID: The file that opens the scope; leave the default.
@@ -37,12 +36,12 @@
 /// - Throws: ``TimeoutError`` when the deadline expired and the operation ended by cancellation or was
 ///   abandoned; `CancellationError` when the calling task was cancelled and the operation ended by
 ///   cancellation or was abandoned; otherwise whatever the operation threw.
-public func withTimeout<Value: Sendable, C: Clock>(
+@discardableResult
+nonisolated(nonsending) public func withTimeout<Value: Sendable, C: Clock>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
     clock: C,
     abandoningAfter gracePeriod: Duration,
-    isolation: isolated (any Actor)? = #isolation,
     onLateOutcome: @escaping @Sendable (Result<Value, any Error>) -> Void,
     fileID: String = #fileID,
     line: Int = #line,
@@ -55,24 +54,23 @@ public func withTimeout<Value: Sendable, C: Clock>(
 /// Runs an operation that may ignore cancellation with a time limit on the continuous clock, and stops
 /// waiting for it once it has ignored its cancellation for `gracePeriod`.
 ///
-/// See ``withTimeout(_:tolerance:clock:abandoningAfter:isolation:onLateOutcome:fileID:line:operation:)``.
+/// See ``withTimeout(_:tolerance:clock:abandoningAfter:onLateOutcome:fileID:line:operation:)``.
 ///
 /// - Parameters:
 ///   - timeout: How long the operation may run.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - gracePeriod: How long to keep waiting after the operation was cancelled.
-///   - isolation: The caller's actor; leave the default.
 ///   - onLateOutcome: Receives the value or error of an operation that was abandoned, when it ends.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run; it runs in an unstructured task with its own isolation.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, `CancellationError`, or the operation's own error.
-public func withTimeout<Value: Sendable>(
+@discardableResult
+nonisolated(nonsending) public func withTimeout<Value: Sendable>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
     abandoningAfter gracePeriod: Duration,
-    isolation: isolated (any Actor)? = #isolation,
     onLateOutcome: @escaping @Sendable (Result<Value, any Error>) -> Void,
     fileID: String = #fileID,
     line: Int = #line,

@@ -37,7 +37,7 @@
 /// - Warning: Cancellation is cooperative. An operation that never reaches a cancellation point keeps
 ///   `withTimeout` waiting; such an operation is reported through ``CancellationDiagnostics`` once its
 ///   grace period passes. Use
-///   ``withTimeout(_:tolerance:clock:abandoningAfter:isolation:onLateOutcome:fileID:line:operation:)`` to stop
+///   ``withTimeout(_:tolerance:clock:abandoningAfter:onLateOutcome:fileID:line:operation:)`` to stop
 ///   waiting for operations you cannot fix.
 ///
 /// - Parameters:
@@ -45,8 +45,6 @@
 ///   - tolerance: How late the deadline may be enforced, letting the clock coalesce timers; `nil` for the
 ///     clock's default.
 ///   - clock: The clock that measures the time limit.
-///   - isolation: The caller's actor; the operation runs there, so it may use the caller's non-`Sendable`
-///     state. Leave the default.
 ///   - fileID: The file that opens the scope, for ``TimeoutError`` and diagnostics. Leave the default.
 ///   - line: The line that opens the scope. Leave the default.
 ///   - operation: The work to run under the time limit.
@@ -54,45 +52,44 @@
 /// - Throws: ``TimeoutError`` when the deadline expired and the operation ended by cancellation;
 ///   `CancellationError` when the calling task was cancelled and the operation ended by cancellation;
 ///   otherwise whatever the operation threw.
+@discardableResult
 @inlinable
-public func withTimeout<Value, C: Clock>(
+nonisolated(nonsending) public func withTimeout<Value, C: Clock>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value where C.Duration == Duration {
+    operation: () async throws -> Value
+) async throws -> Value where C.Duration == Duration {
     let core = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await core.runThrowing(isolation: isolation, operation: operation)
+    return try await core.runThrowing(isolation: #isolation, operation: operation)
 }
 
 /// Runs `operation` with a time limit on the continuous clock, and throws ``TimeoutError`` if the limit
 /// expires first.
 ///
-/// This is ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)`` with
+/// This is ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)`` with
 /// `ContinuousClock`; see it for the full contract.
 ///
 /// - Parameters:
 ///   - timeout: How long the operation may run.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run under the time limit.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError`` when the deadline expired and the operation ended by cancellation;
 ///   `CancellationError` when the calling task was cancelled; otherwise whatever the operation threw.
+@discardableResult
 @inlinable
-public func withTimeout<Value>(
+nonisolated(nonsending) public func withTimeout<Value>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value {
+    operation: () async throws -> Value
+) async throws -> Value {
     try await withTimeout(timeout, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }
 
@@ -103,13 +100,12 @@ public func withTimeout<Value>(
 /// covers every `await` in the block and can be moved later or earlier, or removed, while it runs. An
 /// explicit ``CancelScope/cancel(reason:)`` that ends the operation makes this function throw
 /// ``ScopeCancelledError``. Otherwise the contract is that of
-/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
+/// ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)``.
 ///
 /// - Parameters:
 ///   - timeout: How long the operation may run, measured on `clock`, until the scope moves its deadline.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock that measures the time limit.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run, given the scope's handle.
@@ -117,43 +113,42 @@ public func withTimeout<Value>(
 /// - Throws: ``TimeoutError`` when the deadline expired and the operation ended by cancellation;
 ///   ``ScopeCancelledError`` when the scope was cancelled explicitly and the operation ended by it;
 ///   `CancellationError` when the calling task was cancelled; otherwise whatever the operation threw.
+@discardableResult
 @inlinable
-public func withTimeout<Value, C: Clock>(
+nonisolated(nonsending) public func withTimeout<Value, C: Clock>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: (CancelScope<C>) async throws -> sending Value
-) async throws -> sending Value where C.Duration == Duration {
+    operation: (CancelScope<C>) async throws -> Value
+) async throws -> Value where C.Duration == Duration {
     let scope = CancelScope(clock: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runThrowing(isolation: isolation, operation: operation)
+    return try await scope.runThrowing(isolation: #isolation, operation: operation)
 }
 
 /// Runs `operation` with a time limit on the continuous clock that it can move or cancel through its
 /// ``CancelScope``, and throws ``TimeoutError`` if the limit expires first.
 ///
-/// See ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,(CancelScope<C>)->Value)``.
+/// See ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,(CancelScope<C>)->Value)``.
 ///
 /// - Parameters:
 ///   - timeout: How long the operation may run, until the scope moves its deadline.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, ``ScopeCancelledError``, `CancellationError`, or the operation's own error.
+@discardableResult
 @inlinable
-public func withTimeout<Value>(
+nonisolated(nonsending) public func withTimeout<Value>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: (CancelScope<ContinuousClock>) async throws -> sending Value
-) async throws -> sending Value {
+    operation: (CancelScope<ContinuousClock>) async throws -> Value
+) async throws -> Value {
     try await withTimeout(timeout, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }
 
@@ -164,56 +159,54 @@ public func withTimeout<Value>(
 /// This is `asyncio.timeout_at(when)`. An absolute deadline is the right tool when several steps share
 /// one budget: compute the deadline once and hand it to each step. A deadline already in the past starts
 /// the operation cancelled. Otherwise the contract is that of
-/// ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
+/// ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)``.
 ///
 /// - Parameters:
 ///   - deadline: The instant of `clock` by which the operation must finish.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock `deadline` belongs to.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError`` when the deadline passed and the operation ended by cancellation;
 ///   `CancellationError` when the calling task was cancelled; otherwise whatever the operation threw.
+@discardableResult
 @inlinable
-public func withTimeout<Value, C: Clock>(
+nonisolated(nonsending) public func withTimeout<Value, C: Clock>(
     at deadline: C.Instant,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value where C.Duration == Duration {
+    operation: () async throws -> Value
+) async throws -> Value where C.Duration == Duration {
     let core = ScopeCore.startingNow(on: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await core.runThrowing(isolation: isolation, operation: operation)
+    return try await core.runThrowing(isolation: #isolation, operation: operation)
 }
 
 /// Runs `operation` until an absolute deadline on the continuous clock, and throws ``TimeoutError`` if the
 /// deadline passes first.
 ///
-/// See ``withTimeout(at:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
+/// See ``withTimeout(at:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)``.
 ///
 /// - Parameters:
 ///   - deadline: The instant by which the operation must finish.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, `CancellationError`, or the operation's own error.
+@discardableResult
 @inlinable
-public func withTimeout<Value>(
+nonisolated(nonsending) public func withTimeout<Value>(
     at deadline: ContinuousClock.Instant,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value {
+    operation: () async throws -> Value
+) async throws -> Value {
     try await withTimeout(at: deadline, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }
 
@@ -226,24 +219,23 @@ public func withTimeout<Value>(
 ///   - deadline: The instant of `clock` by which the operation must finish, until the scope moves it.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock `deadline` belongs to.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, ``ScopeCancelledError``, `CancellationError`, or the operation's own error.
+@discardableResult
 @inlinable
-public func withTimeout<Value, C: Clock>(
+nonisolated(nonsending) public func withTimeout<Value, C: Clock>(
     at deadline: C.Instant,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: (CancelScope<C>) async throws -> sending Value
-) async throws -> sending Value where C.Duration == Duration {
+    operation: (CancelScope<C>) async throws -> Value
+) async throws -> Value where C.Duration == Duration {
     let scope = CancelScope(clock: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await scope.runThrowing(isolation: isolation, operation: operation)
+    return try await scope.runThrowing(isolation: #isolation, operation: operation)
 }
 
 /// Runs `operation` until an absolute deadline on the continuous clock that it can move or cancel through
@@ -252,20 +244,19 @@ public func withTimeout<Value, C: Clock>(
 /// - Parameters:
 ///   - deadline: The instant by which the operation must finish, until the scope moves it.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run, given the scope's handle.
 /// - Returns: The operation's value.
 /// - Throws: ``TimeoutError``, ``ScopeCancelledError``, `CancellationError`, or the operation's own error.
+@discardableResult
 @inlinable
-public func withTimeout<Value>(
+nonisolated(nonsending) public func withTimeout<Value>(
     at deadline: ContinuousClock.Instant,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: (CancelScope<ContinuousClock>) async throws -> sending Value
-) async throws -> sending Value {
+    operation: (CancelScope<ContinuousClock>) async throws -> Value
+) async throws -> Value {
     try await withTimeout(at: deadline, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }

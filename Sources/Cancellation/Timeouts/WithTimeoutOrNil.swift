@@ -4,7 +4,7 @@
 /// that is cancelled when `timeout` has elapsed; if it then ends by throwing `CancellationError`, the
 /// result is `nil`. A value the operation returns after the deadline fired is returned, never dropped. If
 /// the calling task is cancelled, a cancellation ending is thrown as `CancellationError`, never turned into
-/// `nil`. Otherwise the contract is that of ``withTimeout(_:tolerance:clock:isolation:fileID:line:operation:)-(_,_,_,_,_,_,()->Value)``.
+/// `nil`. Otherwise the contract is that of ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)``.
 ///
 /// ```swift
 /// let cached = try await withTimeoutOrNil(.milliseconds(50)) { try await cache.lookup(key) }
@@ -15,79 +15,76 @@
 ///   - timeout: How long the operation may run, measured on `clock`.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock that measures the time limit.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run under the time limit.
 /// - Returns: The operation's value, or `nil` when the deadline expired and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled and the operation ended by
 ///   cancellation; otherwise whatever the operation threw.
+@discardableResult
 @inlinable
-public func withTimeoutOrNil<Value, C: Clock>(
+nonisolated(nonsending) public func withTimeoutOrNil<Value, Failure: Error, C: Clock>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value? where C.Duration == Duration {
+    operation: () async throws(Failure) -> Value
+) async throws(Failure) -> Value? where C.Duration == Duration {
     let core = ScopeCore.startingNow(on: clock, timeout: timeout, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await core.runMovingOn(isolation: isolation, operation: operation)
+    return try await core.runMovingOn(isolation: #isolation, operation: operation)
 }
 
 /// Runs `operation` with a time limit on the continuous clock, and returns `nil` if the limit expires
 /// first.
 ///
-/// See ``withTimeoutOrNil(_:tolerance:clock:isolation:fileID:line:operation:)``.
+/// See ``withTimeoutOrNil(_:tolerance:clock:fileID:line:operation:)->Value?``.
 ///
 /// - Parameters:
 ///   - timeout: How long the operation may run.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run under the time limit.
 /// - Returns: The operation's value, or `nil` when the deadline expired and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled; otherwise the operation's error.
+@discardableResult
 @inlinable
-public func withTimeoutOrNil<Value>(
+nonisolated(nonsending) public func withTimeoutOrNil<Value, Failure: Error>(
     _ timeout: Duration,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value? {
+    operation: () async throws(Failure) -> Value
+) async throws(Failure) -> Value? {
     try await withTimeoutOrNil(timeout, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }
 
 /// Runs `operation` until an absolute deadline, and returns `nil` if the deadline passes first.
 ///
-/// This is Trio's `move_on_at`. See ``withTimeoutOrNil(_:tolerance:clock:isolation:fileID:line:operation:)``.
+/// This is Trio's `move_on_at`. See ``withTimeoutOrNil(_:tolerance:clock:fileID:line:operation:)->Value?``.
 ///
 /// - Parameters:
 ///   - deadline: The instant of `clock` by which the operation must finish.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
 ///   - clock: The clock `deadline` belongs to.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run.
 /// - Returns: The operation's value, or `nil` when the deadline passed and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled; otherwise the operation's error.
+@discardableResult
 @inlinable
-public func withTimeoutOrNil<Value, C: Clock>(
+nonisolated(nonsending) public func withTimeoutOrNil<Value, Failure: Error, C: Clock>(
     at deadline: C.Instant,
     tolerance: Duration? = nil,
     clock: C,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value? where C.Duration == Duration {
+    operation: () async throws(Failure) -> Value
+) async throws(Failure) -> Value? where C.Duration == Duration {
     let core = ScopeCore.startingNow(on: clock, deadline: deadline, tolerance: tolerance, location: ScopeLocation(fileID: fileID, line: line))
-    return try await core.runMovingOn(isolation: isolation, operation: operation)
+    return try await core.runMovingOn(isolation: #isolation, operation: operation)
 }
 
 /// Runs `operation` until an absolute deadline on the continuous clock, and returns `nil` if the deadline
@@ -96,20 +93,19 @@ public func withTimeoutOrNil<Value, C: Clock>(
 /// - Parameters:
 ///   - deadline: The instant by which the operation must finish.
 ///   - tolerance: How late the deadline may be enforced; `nil` for the clock's default.
-///   - isolation: The caller's actor; leave the default.
 ///   - fileID: The file that opens the scope; leave the default.
 ///   - line: The line that opens the scope; leave the default.
 ///   - operation: The work to run.
 /// - Returns: The operation's value, or `nil` when the deadline passed and the operation ended by it.
 /// - Throws: `CancellationError` when the calling task was cancelled; otherwise the operation's error.
+@discardableResult
 @inlinable
-public func withTimeoutOrNil<Value>(
+nonisolated(nonsending) public func withTimeoutOrNil<Value, Failure: Error>(
     at deadline: ContinuousClock.Instant,
     tolerance: Duration? = nil,
-    isolation: isolated (any Actor)? = #isolation,
     fileID: String = #fileID,
     line: Int = #line,
-    operation: () async throws -> sending Value
-) async throws -> sending Value? {
+    operation: () async throws(Failure) -> Value
+) async throws(Failure) -> Value? {
     try await withTimeoutOrNil(at: deadline, tolerance: tolerance, clock: ContinuousClock(), fileID: fileID, line: line, operation: operation)
 }

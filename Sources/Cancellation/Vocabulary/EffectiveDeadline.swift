@@ -23,7 +23,7 @@ protocol DeadlinePoint: Sendable {
 /// ```
 ///
 /// The value is a snapshot of the deadline in force when it was read: moving a scope's deadline later
-/// does not change a value read earlier. Deadlines outside a ``withCancellationShield(isolation:operation:)``
+/// does not change a value read earlier. Deadlines outside a ``withCancellationShield(operation:)``
 /// do not apply inside it.
 public struct EffectiveDeadline: Sendable, CustomStringConvertible {
     let point: any DeadlinePoint

@@ -36,7 +36,7 @@ public struct TimeoutError: Error, Sendable, Hashable, CustomStringConvertible {
 /// The error a throwing timeout scope throws when it was cancelled explicitly with
 /// ``CancelScope/cancel(reason:)`` and its operation ended by that cancellation.
 ///
-/// A scope opened with ``withCancelScope(deadline:tolerance:clock:isolation:fileID:line:operation:)``
+/// A scope opened with ``withCancelScope(deadline:tolerance:clock:fileID:line:operation:)->Value?``
 /// returns `nil` in this case instead of throwing; scopes opened with `withTimeout` throw this error, so
 /// that an explicit cancellation is never mistaken for a timeout or for the caller's own cancellation.
 public struct ScopeCancelledError: Error, Sendable, Hashable, CustomStringConvertible {

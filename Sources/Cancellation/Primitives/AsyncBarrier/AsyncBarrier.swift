@@ -2,7 +2,7 @@
 /// A meeting point for a fixed number of tasks, whose wait is a cancellation point — Python's
 /// `asyncio.Barrier`.
 ///
-/// Each of `parties` tasks calls ``wait(isolation:)``; all of them wait until the last one arrives, then
+/// Each of `parties` tasks calls ``wait()``; all of them wait until the last one arrives, then
 /// all proceed together (the barrier *trips*), and the barrier is ready for the next round at once.
 ///
 /// ```swift
@@ -59,13 +59,12 @@ public final class AsyncBarrier: Sendable {
     /// withdrew: it was not counted as an arrival. If the barrier tripped at the instant of cancellation,
     /// this returns normally.
     ///
-    /// - Parameter isolation: The caller's actor. Leave the default.
     /// - Returns: This task's arrival index in the round, from `0` (first) to `parties - 1` (the arrival that
     ///   tripped the barrier); each index goes to exactly one task of the round.
     /// - Throws: ``AsyncBarrierError/broken`` if the barrier is broken, or is aborted or reset while this
     ///   waits. `CancellationError` if the task was cancelled before the barrier tripped.
     @discardableResult
-    public func wait(isolation: isolated (any Actor)? = #isolation) async throws -> Int {
+    nonisolated(nonsending) public func wait() async throws -> Int {
         try Task.checkCancellation()
         switch state.withLock({ $0.arrive() }) {
         case .trip(let index, let released):
@@ -74,7 +73,7 @@ public final class AsyncBarrier: Sendable {
         case .broken:
             throw AsyncBarrierError.broken
         case .wait(let id):
-            return try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Int>) in
+            return try await suspendAsWaiter(isolation: #isolation) { (continuation: WaiterContinuation<Int>) in
                 switch state.withLock({ $0.register(id, continuation) }) {
                 case .resumeTripped(let index, let released):
                     for waiter in released { waiter.token.resume(returning: waiter.index) }

@@ -2,9 +2,9 @@
 /// A condition variable bound to an ``AsyncLock``, whose waits are cancellation points — Python's
 /// `asyncio.Condition`.
 ///
-/// A task holding the lock calls ``wait(holding:isolation:)``: it releases the lock, suspends until another
+/// A task holding the lock calls ``wait(holding:)``: it releases the lock, suspends until another
 /// task calls ``notify(_:)`` or ``notifyAll()``, and takes the lock again before returning. Check the
-/// state you wait for in a loop, or use ``wait(for:holding:isolation:)``, which does it for you.
+/// state you wait for in a loop, or use ``wait(for:holding:)``, which does it for you.
 ///
 /// ```swift
 /// let condition = AsyncCondition()
@@ -24,7 +24,7 @@
 /// ```
 ///
 /// The lock is identified by an ``AsyncLock/Ownership``, passed `inout` because waiting releases the lock
-/// and takes it again under a new ownership. ``withLock(isolation:_:)`` hands its body the current one.
+/// and takes it again under a new ownership. ``withLock(_:)`` hands its body the current one.
 ///
 /// **Cancellation.** Waiting for a notification is a cancellation point, and every enclosing cancel scope or
 /// timeout applies to it. Like asyncio, a wait takes the lock again before it returns *or throws*, also
@@ -64,24 +64,22 @@ public final class AsyncCondition: Sendable {
     }
 
     /// Waits for the lock, runs `body` while holding it, and releases it when `body` returns or throws —
-    /// ``AsyncLock/withLock(isolation:_:)`` that gives `body` the ownership to wait with.
+    /// ``AsyncLock/withLock(_:)`` that gives `body` the ownership to wait with.
     ///
     /// On cancellation while waiting for the lock, this throws `CancellationError` and `body` did not run.
-    /// Inside `body`, a cancelled ``wait(holding:isolation:)`` throws with the lock held again, and the lock
+    /// Inside `body`, a cancelled ``wait(holding:)`` throws with the lock held again, and the lock
     /// is released after `body` as usual.
     ///
     /// - Parameters:
-    ///   - isolation: The caller's actor; `body` runs there. Leave the default.
     ///   - body: The critical section; it receives the current ownership of the lock, to pass to
-    ///     ``wait(holding:isolation:)``.
+    ///     ``wait(holding:)``.
     /// - Returns: What `body` returns.
     /// - Throws: `CancellationError` if the task was cancelled before it got the lock; otherwise what
     ///   `body` throws.
-    public func withLock<Result>(
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: (inout AsyncLock.Ownership) async throws -> sending Result
-    ) async throws -> sending Result {
-        var held = try await lock.acquire(isolation: isolation)
+    nonisolated(nonsending) public func withLock<Result>(
+        _ body: nonisolated(nonsending) (inout AsyncLock.Ownership) async throws -> Result
+    ) async throws -> Result {
+        var held = try await lock.acquire()
         let result: Result
         do {
             result = try await body(&held)
@@ -106,7 +104,7 @@ public final class AsyncCondition: Sendable {
     ///
     /// The waiter is queued before the lock is released, so a notification sent by the next holder of the
     /// lock cannot be missed. Waits can also end without a notification only through cancellation; still,
-    /// check the state you wait for in a loop (or use ``wait(for:holding:isolation:)``), since another task
+    /// check the state you wait for in a loop (or use ``wait(for:holding:)``), since another task
     /// may change it between the notification and the moment this task holds the lock again.
     ///
     /// On cancellation — before the call or while waiting — this throws `CancellationError` after taking
@@ -117,12 +115,10 @@ public final class AsyncCondition: Sendable {
     /// - Parameters:
     ///   - ownership: The current ownership of ``lock``; replaced by the new one when the lock is taken
     ///     again.
-    ///   - isolation: The caller's actor. Leave the default.
     /// - Throws: `CancellationError` if the task was cancelled before it was notified; the lock is held
     ///   again. ``AsyncLockError/notHeld`` if `ownership` does not hold ``lock``; nothing changed then.
-    public func wait(
-        holding ownership: inout AsyncLock.Ownership,
-        isolation: isolated (any Actor)? = #isolation
+    nonisolated(nonsending) public func wait(
+        holding ownership: inout AsyncLock.Ownership
     ) async throws {
         guard lock.holds(ownership) else { throw AsyncLockError.notHeld }
         try Task.checkCancellation()
@@ -131,7 +127,7 @@ public final class AsyncCondition: Sendable {
         var released = false
         var failure: (any Error)?
         do {
-            try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
+            try await suspendAsWaiter(isolation: #isolation) { (continuation: WaiterContinuation<Void>) in
                 switch state.withLock({ $0.register(id, continuation) }) {
                 case .resumeCancelled:
                     continuation.resume(throwing: CancellationError())
@@ -156,7 +152,7 @@ public final class AsyncCondition: Sendable {
             failure = error
         }
         if released {
-            ownership = await lock.acquireIgnoringCancellation(isolation: isolation)
+            ownership = await lock.acquireIgnoringCancellation(isolation: #isolation)
         }
         if let failure { throw failure }
         // Notified, and holding the lock again: the next notified waiter may go for it now.
@@ -167,23 +163,21 @@ public final class AsyncCondition: Sendable {
     /// when this returns — asyncio's `wait_for`.
     ///
     /// Returns at once, without waiting, if `predicate` is true already. On cancellation, this throws
-    /// `CancellationError` with the lock held again, like ``wait(holding:isolation:)``.
+    /// `CancellationError` with the lock held again, like ``wait(holding:)``.
     ///
     /// - Parameters:
     ///   - predicate: The state to wait for, read under the lock.
     ///   - ownership: The current ownership of ``lock``; replaced by the new one whenever the lock is taken
     ///     again.
-    ///   - isolation: The caller's actor; `predicate` runs there. Leave the default.
     /// - Throws: `CancellationError` if the task was cancelled before `predicate` became true (the lock is
     ///   held again); ``AsyncLockError/notHeld`` if `ownership` does not hold ``lock``; what `predicate`
     ///   throws.
-    public func wait(
+    nonisolated(nonsending) public func wait(
         for predicate: () throws -> Bool,
-        holding ownership: inout AsyncLock.Ownership,
-        isolation: isolated (any Actor)? = #isolation
+        holding ownership: inout AsyncLock.Ownership
     ) async throws {
         while try !predicate() {
-            try await wait(holding: &ownership, isolation: isolation)
+            try await wait(holding: &ownership)
         }
     }
 

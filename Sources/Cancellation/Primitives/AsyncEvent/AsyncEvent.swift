@@ -1,6 +1,6 @@
 
 /// A flag that tasks can wait for, like Python's `asyncio.Event`: ``set()`` wakes every waiter, ``reset()``
-/// clears the flag, ``wait(isolation:)`` returns once the flag is set.
+/// clears the flag, ``wait()`` returns once the flag is set.
 ///
 /// ```swift
 /// let ready = AsyncEvent()
@@ -46,7 +46,7 @@ public final class AsyncEvent: Sendable {
         for continuation in released { continuation.resume() }
     }
 
-    /// Clears the flag; later calls of ``wait(isolation:)`` suspend until the next ``set()``.
+    /// Clears the flag; later calls of ``wait()`` suspend until the next ``set()``.
     ///
     /// Tasks already released by an earlier `set()` stay released.
     public func reset() {
@@ -57,12 +57,11 @@ public final class AsyncEvent: Sendable {
     ///
     /// On cancellation — before the call or while waiting — this throws `CancellationError`.
     ///
-    /// - Parameter isolation: The caller's actor. Leave the default.
     /// - Throws: `CancellationError` if the task was cancelled before the flag was seen set.
-    public func wait(isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending) public func wait() async throws {
         try Task.checkCancellation()
         guard case .wait(let id) = state.withLock({ $0.waitOrReserve() }) else { return }
-        try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
+        try await suspendAsWaiter(isolation: #isolation) { (continuation: WaiterContinuation<Void>) in
             switch state.withLock({ $0.register(id, continuation) }) {
             case .resume: continuation.resume()
             case .resumeCancelled: continuation.resume(throwing: CancellationError())

@@ -2,7 +2,7 @@
 /// A mutual-exclusion lock for async code whose waits are cancellation points; waiters are served in FIFO
 /// order.
 ///
-/// Use ``withLock(isolation:_:)``: it waits for the lock, runs the body, and releases the lock when the
+/// Use ``withLock(_:)``: it waits for the lock, runs the body, and releases the lock when the
 /// body returns or throws. An uncontended acquisition never suspends.
 ///
 /// **Fairness.** Waiters are woken in the order they started waiting, one at a time. The lock is *barging*,
@@ -31,13 +31,13 @@
 /// next waiter. No waiter is resumed twice, none is left waiting for a release that already happened, and
 /// cancelled waiters never delay the others.
 ///
-/// Cleanup that must take the lock in a cancelled task runs inside ``withCancellationShield(isolation:operation:)``.
+/// Cleanup that must take the lock in a cancelled task runs inside ``withCancellationShield(operation:)``.
 ///
-/// - Warning: The lock is not reentrant: calling ``withLock(isolation:_:)`` from inside its own body waits
+/// - Warning: The lock is not reentrant: calling ``withLock(_:)`` from inside its own body waits
 ///   forever (or until cancelled). It is not an actor either: the body may suspend while holding the lock,
 ///   and all other waiters wait that long.
 public final class AsyncLock: Sendable {
-    /// Proof of holding an ``AsyncLock``, returned by ``AsyncLock/acquire(isolation:)`` and consumed by
+    /// Proof of holding an ``AsyncLock``, returned by ``AsyncLock/acquire()`` and consumed by
     /// ``AsyncLock/release(_:)``.
     ///
     /// Each acquisition gets a distinct ownership, so a stale or foreign one is recognised on release.
@@ -79,7 +79,7 @@ public final class AsyncLock: Sendable {
 
     /// Waits until the lock is free and takes it.
     ///
-    /// Prefer ``withLock(isolation:_:)``, which cannot forget to release. Waiters are woken in FIFO order;
+    /// Prefer ``withLock(_:)``, which cannot forget to release. Waiters are woken in FIFO order;
     /// a running task may take the lock before a woken waiter has run (see the fairness rule in
     /// ``AsyncLock``).
     ///
@@ -87,15 +87,15 @@ public final class AsyncLock: Sendable {
     /// was not taken. If the task was woken or handed the lock at the instant of cancellation and the lock is
     /// still free, this returns the ownership normally instead.
     ///
-    /// - Parameter isolation: The caller's actor. Leave the default.
     /// - Returns: The ownership to pass to ``release(_:)`` exactly once.
     /// - Throws: `CancellationError` if the task was cancelled before it got the lock.
-    public func acquire(isolation: isolated (any Actor)? = #isolation) async throws -> Ownership {
+    nonisolated(nonsending) public func acquire() async throws -> Ownership {
         try Task.checkCancellation()
         switch state.withLock({ $0.acquireOrReserve() }) {
         case .acquired(let generation):
             return ownership(generation)
         case .wait(let id):
+            let isolation = #isolation
             let generation = try await withTaskCancellationHandler(
                 operation: { try await waitAsWaiter(id, isolation: isolation) },
                 onCancel: { [self] in
@@ -154,7 +154,7 @@ public final class AsyncLock: Sendable {
     ///
     /// Releasing never waits and is not affected by cancellation.
     ///
-    /// - Parameter ownership: What ``acquire(isolation:)`` or ``tryAcquire()`` returned.
+    /// - Parameter ownership: What ``acquire()`` or ``tryAcquire()`` returned.
     /// - Throws: ``AsyncLockError/notHeld`` if `ownership` does not hold this lock now (released before, or
     ///   from another lock); the lock is then left unchanged.
     public func release(_ ownership: Ownership) throws(AsyncLockError) {
@@ -189,17 +189,14 @@ public final class AsyncLock: Sendable {
     /// still free, `body` runs (in a cancelled task) and the lock is released afterwards as usual.
     ///
     /// - Parameters:
-    ///   - isolation: The caller's actor; `body` runs there, so it may use the caller's non-`Sendable`
-    ///     state. Leave the default.
     ///   - body: The critical section.
     /// - Returns: What `body` returns.
     /// - Throws: `CancellationError` if the task was cancelled before it got the lock; otherwise what
     ///   `body` throws.
-    public func withLock<Result>(
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: () async throws -> sending Result
-    ) async throws -> sending Result {
-        let held = try await acquire(isolation: isolation)
+    nonisolated(nonsending) public func withLock<Result>(
+        _ body: nonisolated(nonsending) () async throws -> Result
+    ) async throws -> Result {
+        let held = try await acquire()
         let result: Result
         do {
             result = try await body()
@@ -216,14 +213,12 @@ public final class AsyncLock: Sendable {
     /// Taking the lock is not a cancellation point; `body` runs even in a cancelled task.
     ///
     /// - Parameters:
-    ///   - isolation: The caller's actor; `body` runs there. Leave the default.
     ///   - body: The critical section.
     /// - Returns: What `body` returns, or `nil` if the lock was held.
     /// - Throws: What `body` throws; the lock is released first.
-    public func withLockIfAvailable<Result>(
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: () async throws -> sending Result
-    ) async throws -> sending Result? {
+    nonisolated(nonsending) public func withLockIfAvailable<Result, Failure: Error>(
+        _ body: nonisolated(nonsending) () async throws(Failure) -> Result
+    ) async throws(Failure) -> Result? {
         guard let held = tryAcquire() else { return nil }
         let result: Result
         do {

@@ -2,7 +2,7 @@
 /// A FIFO channel between tasks, bounded or unbounded, whose waits are cancellation points — Python's
 /// `asyncio.Queue` with Go's `close`.
 ///
-/// ``send(_:isolation:)`` adds an element, suspending while a bounded queue is full; ``receive(isolation:)``
+/// ``send(_:)`` adds an element, suspending while a bounded queue is full; ``receive()``
 /// takes the oldest one, suspending while the queue is empty. ``finish()`` ends the queue: later sends
 /// fail, and receivers get the buffered elements and then `nil`. Iterating the queue with `for try await`
 /// receives until the end. Any number of tasks may send and receive; each element goes to exactly one
@@ -24,7 +24,7 @@
 ///
 /// **Cancellation.** Both waits are cancellation points, and every enclosing cancel scope or timeout
 /// applies to them. The contract: *if a wait throws because of cancellation, it had no effect* — a
-/// cancelled ``send(_:isolation:)`` did not enqueue its element, a cancelled ``receive(isolation:)`` took
+/// cancelled ``send(_:)`` did not enqueue its element, a cancelled ``receive()`` took
 /// none. A task that is already cancelled throws `CancellationError` at once. If an element was handed to
 /// a waiting receiver at the instant it was cancelled, the hand-off wins: `receive` returns the element, so
 /// no element is lost or duplicated; likewise a waiting sender whose element was taken at the instant it
@@ -80,11 +80,10 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     ///
     /// - Parameters:
     ///   - element: The element to send.
-    ///   - isolation: The caller's actor. Leave the default.
     /// - Throws: ``AsyncQueueError/finished`` if the queue is finished, or is finished while this waits; the
     ///   element is then dropped. `CancellationError` if the task was cancelled before the element was
     ///   enqueued.
-    public func send(_ element: Element, isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending) public func send(_ element: Element) async throws {
         try Task.checkCancellation()
         if state.withLock({ $0.sendBuffering(element) }) { return }
         switch state.withLock({ $0.send(element) }) {
@@ -95,7 +94,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         case .finished:
             throw AsyncQueueError.finished
         case .wait(let id):
-            try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
+            try await suspendAsWaiter(isolation: #isolation) { (continuation: WaiterContinuation<Void>) in
                 switch state.withLock({ $0.registerSender(id, continuation, element) }) {
                 case .resumeDelivered(let receiver, let element):
                     receiver.resume(returning: element)
@@ -132,10 +131,9 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
     /// On cancellation — before the call or while waiting — this throws `CancellationError` and no element
     /// was taken. If an element was handed over at the instant of cancellation, this returns it.
     ///
-    /// - Parameter isolation: The caller's actor. Leave the default.
     /// - Returns: The element, or `nil` once the queue is finished and drained.
     /// - Throws: `CancellationError` if the task was cancelled before it got an element.
-    public func receive(isolation: isolated (any Actor)? = #isolation) async throws -> Element? {
+    nonisolated(nonsending) public func receive() async throws -> Element? {
         try Task.checkCancellation()
         let taken = withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { slot in
             state.withLock { $0.receiveBuffered(into: slot.baseAddress!) } ? slot.baseAddress!.move() : nil
@@ -148,7 +146,7 @@ public final class AsyncQueue<Element: Sendable>: Sendable {
         case .finished:
             return nil
         case .wait(let id):
-            return try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Element?>) in
+            return try await suspendAsWaiter(isolation: #isolation) { (continuation: WaiterContinuation<Element?>) in
                 switch state.withLock({ $0.registerReceiver(id, continuation) }) {
                 case .resumeElement(let element, let senders):
                     for sender in senders { sender.resume() }

@@ -1,9 +1,9 @@
 
 /// A counting semaphore for async code whose waits are cancellation points, served in FIFO order.
 ///
-/// The semaphore holds a number of permits. ``wait(isolation:)`` takes one, suspending while none is
+/// The semaphore holds a number of permits. ``wait()`` takes one, suspending while none is
 /// available; ``signal()`` returns one, handing it straight to the longest-waiting task if there is one, so a
-/// task arriving later cannot overtake the waiters. ``withPermit(isolation:_:)`` is the scoped form. This is
+/// task arriving later cannot overtake the waiters. ``withPermit(_:)`` is the scoped form. This is
 /// Python's `asyncio.Semaphore`, or `asyncio.BoundedSemaphore` with a `maximum`.
 ///
 /// ```swift
@@ -15,7 +15,7 @@
 /// it. The contract: *if a wait throws because of cancellation, it had no effect* — no permit was taken. A
 /// task that is already cancelled throws `CancellationError` without taking a permit. If a permit was
 /// handed to a waiter at the instant it was cancelled, the hand-off wins: the wait returns normally and the
-/// task owns the permit (it must signal it back, which ``withPermit(isolation:_:)`` does). So after
+/// task owns the permit (it must signal it back, which ``withPermit(_:)`` does). So after
 /// `signal()` with waiters A and B, if A is cancelled, either A holds the permit or B gets it — never
 /// neither. No waiter is resumed twice and no signal is lost.
 ///
@@ -63,12 +63,11 @@ public final class AsyncSemaphore: Sendable {
     /// `CancellationError` and no permit was taken. If a permit was handed over at the instant of
     /// cancellation, this returns normally and the caller owns the permit.
     ///
-    /// - Parameter isolation: The caller's actor. Leave the default.
     /// - Throws: `CancellationError` if the task was cancelled before it got a permit.
-    public func wait(isolation: isolated (any Actor)? = #isolation) async throws {
+    nonisolated(nonsending) public func wait() async throws {
         try Task.checkCancellation()
         guard case .wait(let id) = state.withLock({ $0.waitOrReserve() }) else { return }
-        try await suspendAsWaiter(isolation: isolation) { (continuation: WaiterContinuation<Void>) in
+        try await suspendAsWaiter(isolation: #isolation) { (continuation: WaiterContinuation<Void>) in
             switch state.withLock({ $0.register(id, continuation) }) {
             case .resumeAcquired: continuation.resume()
             case .resumeCancelled: continuation.resume(throwing: CancellationError())
@@ -100,16 +99,14 @@ public final class AsyncSemaphore: Sendable {
     /// ends, the permit is dropped rather than pushed past the bound.
     ///
     /// - Parameters:
-    ///   - isolation: The caller's actor; `body` runs there. Leave the default.
     ///   - body: The work to run while holding a permit.
     /// - Returns: What `body` returns.
     /// - Throws: `CancellationError` if the task was cancelled before it got a permit; otherwise what `body`
     ///   throws.
-    public func withPermit<Result>(
-        isolation: isolated (any Actor)? = #isolation,
-        _ body: () async throws -> sending Result
-    ) async throws -> sending Result {
-        try await wait(isolation: isolation)
+    nonisolated(nonsending) public func withPermit<Result>(
+        _ body: nonisolated(nonsending) () async throws -> Result
+    ) async throws -> Result {
+        try await wait()
         let result: Result
         do {
             result = try await body()
