@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 // MARK: - Core library (depends on swift-log only)
@@ -24,6 +24,23 @@ let coreTargets: [Target] = [
             "CancellationTesting",
             .product(name: "Logging", package: "swift-log"),
         ]
+    ),
+    // The call-site matrix: every scoped function called from every kind of caller. The app-style callers
+    // live in a target of their own with an app's "approachable concurrency" settings (main actor by
+    // default, nonisolated async functions running on their caller's actor); the tests drive them.
+    .target(
+        name: "ApproachableCallSites",
+        dependencies: ["Cancellation", "CancellationTesting"],
+        path: "Tests/ApproachableCallSites",
+        swiftSettings: [
+            .defaultIsolation(MainActor.self),
+            .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+            .enableUpcomingFeature("InferIsolatedConformances"),
+        ]
+    ),
+    .testTarget(
+        name: "CancellationCallSiteTests",
+        dependencies: ["Cancellation", "CancellationTesting", "ApproachableCallSites"]
     ),
 ]
 

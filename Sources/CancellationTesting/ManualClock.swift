@@ -28,7 +28,11 @@
 /// clock.advance(by: .seconds(5))              // the timeout's deadline fires
 /// await #expect(throws: TimeoutError.self) { try await result }
 /// ```
-public final class ManualClock: Clock, Sendable {
+///
+/// Each instance is a clock of its own, with its own time: its `Identifiable` identity (the object's
+/// identity) tells two manual clocks apart, as SE-0526's deadlines require of a clock (`Clock &
+/// Identifiable`).
+public final class ManualClock: Clock, Identifiable, Sendable {
     /// An instant of a ``ManualClock``: the time since the clock's start.
     public struct Instant: InstantProtocol, Sendable, CustomStringConvertible {
         /// The time since the clock started.

@@ -51,7 +51,7 @@ struct EffectiveDeadlineTests {
         clock.advance(by: .seconds(2))
         try await clock.waitForPending(sleeps: 1, timers: 1)  // the second sleep, the same deadline
         clock.advance(by: .seconds(3))
-        let values = try await task.value
+        let values = await task.value
         #expect(values?.0 == .seconds(3))
         #expect(values?.1 == .zero)
         #expect(values?.2 == true)

@@ -182,9 +182,9 @@ struct PrimitivesLockTests {
     @Test("withLockIfAvailable runs only when the lock is free")
     func ifAvailable() async throws {
         let lock = AsyncLock()
-        #expect(try await lock.withLockIfAvailable { 1 } == 1)
+        #expect(await lock.withLockIfAvailable { 1 } == 1)
         let held = try #require(lock.tryAcquire())
-        #expect(try await lock.withLockIfAvailable { 2 } == nil)
+        #expect(await lock.withLockIfAvailable { 2 } == nil)
         try lock.release(held)
     }
 }

@@ -395,7 +395,7 @@ struct TimeoutTests {
         try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .seconds(1))
         #expect(try await task.value == nil)
-        #expect(try await withTimeoutOrNil(.seconds(1), clock: clock) { "fast" } == "fast")
+        #expect(await withTimeoutOrNil(.seconds(1), clock: clock) { "fast" } == "fast")
     }
 
     @Test("move on: the caller's cancellation is thrown, never turned into nil")
@@ -471,8 +471,8 @@ struct TimeoutTests {
     func continuousClockForms() async throws {
         #expect(try await withTimeout(.seconds(30)) { 1 } == 1)
         #expect(try await withTimeout(at: .now + .seconds(30)) { 2 } == 2)
-        #expect(try await withTimeoutOrNil(.seconds(30)) { 3 } == 3)
-        #expect(try await withTimeoutOrNil(at: .now + .seconds(30)) { 4 } == 4)
+        #expect(await withTimeoutOrNil(.seconds(30)) { 3 } == 3)
+        #expect(await withTimeoutOrNil(at: .now + .seconds(30)) { 4 } == 4)
         #expect(try await withTimeout(.seconds(30)) { scope in scope.remaining! > .seconds(20) })
         await #expect(throws: TimeoutError.self) {
             try await withTimeout(.zero) { try await Task.sleep(for: .seconds(30)) }

@@ -14,8 +14,10 @@ extension ScopeCore {
     /// Runs `operation` in a child task under this scope and waits for it.
     ///
     /// The operation runs in a child task because a timeout must cancel its operation without cancelling
-    /// the caller, and Swift cancels whole tasks only. The child starts on the caller's isolation: on an
-    /// actor, the operation runs there, synchronously where the platform allows (`addImmediateTask`).
+    /// the caller, and Swift cancels whole tasks only. The operation runs where its own isolation says, as
+    /// if the caller had called it: a closure written on the caller's actor is isolated to that actor, so
+    /// the call runs there (an immediate child starts on the actor's thread, so without a hop); a
+    /// nonisolated closure runs as any nonisolated async function does.
     ///
     /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
     ///   cancellation while the caller is not cancelled; then the outcome is `cancelledByScope`.
@@ -27,21 +29,27 @@ extension ScopeCore {
         try await withoutActuallyEscaping(operation) { operation in
             // The child begins the scope itself (`runOperation(_:beginningScope:)`).
             //
-            // Sound: the closure is called exactly once, by the child task below, on the caller's isolation,
+            // Sound: the closure is called exactly once, by the child task below, with its own isolation,
             // while this task is suspended awaiting that child; the child's start and completion order the
-            // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call.
+            // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call. The
+            // caller could not run anything else meanwhile: it is suspended here for the whole operation.
             let box = UncheckedSendableBox(value: operation)
             // The child's result. Sound: only the child writes it, once, and this task takes it only after
-            // the group has waited for the child, which orders the write before the take; the value is
-            // `sending` (disconnected) and the error `Sendable`.
+            // the group has waited for the child, which orders the write before the take. The value is not
+            // `sending`: it may be the caller's own state (an actor's property, say), and it goes back to
+            // that caller, which resumes on its own isolation; the operation that produced it ran where the
+            // caller's own call would have run it, while the caller waited. The error is `Sendable`.
             nonisolated(unsafe) var result: OneShot<Result<Value, any Error>>?
             // The child task is cancelled with its caller by the task tree; no cancellation handler is
-            // needed. Its closure captures the caller's isolation, so it is isolated to it: on an actor the
-            // child runs the caller's operation there.
+            // needed. The closure captures the caller's isolation, which is how the compiler's region
+            // checking models the hand-over (the operation stays with the caller's isolation); at run time a
+            // task-group child does not inherit an actor known only at run time (only `Task.init` and
+            // `Task.immediate` do), so the child starts without one and the operation's own isolation
+            // decides where it runs (see above).
             //
             // Where the platform has them, the child is an immediate one — it starts on this thread, so an
-            // operation that does not suspend runs to its end without a trip through an executor, and on an
-            // actor it starts there synchronously — in a discarding group: waiting for a typed result and
+            // operation that does not suspend runs to its end without a trip through an executor, and an
+            // operation isolated to the caller's actor starts there synchronously — in a discarding group: waiting for a typed result and
             // draining a typed group are generic code in the standard library that looks up type metadata
             // on every call. Each branch spells its closure out: handing one closure to a helper that starts
             // the child made every pending scope's tasks about 1 KB larger (one more task-allocator slab).
