@@ -124,6 +124,45 @@ caller.cancel()
 let callerResult = await caller.result
 say("BaseException", "a cancelled caller gets \(callerResult.failureTypeName), never TimeoutError; TimeoutError is not a CancellationError: \(!((TimeoutError(timeout: .zero, location: .init()) as Any) is CancellationError))")
 
+// MARK: 5. From an actor: the caller's own state in and out
+
+// asyncio code shares one thread, so a coroutine under `wait_for` may read and return any object. In Swift
+// the same holds on an actor: the operation runs on the caller's actor, so it may return the actor's own
+// (non-Sendable) state, and a get-or-create under a lock needs no copying.
+
+/// A connection the actor owns; not `Sendable`.
+final class Session {
+    let user: String
+    init(user: String) { self.user = user }
+}
+
+actor SessionPool {
+    private var open: [String: Session] = [:]
+    private let lock = AsyncLock()
+
+    /// Get-or-create under a lock, with a time limit on the slow path; returns the pool's own object.
+    func session(for user: String) async throws -> Session {
+        try await lock.withLock {
+            if let existing = open[user] { return existing }
+            let created = try await withTimeout(seconds(2)) {
+                try await Task.sleep(for: seconds(0.1))       // the handshake
+                return Session(user: user)
+            }
+            open[user] = created
+            return created
+        }
+    }
+
+    func demo() async throws -> String {
+        let first = try await session(for: "ada")
+        let again = try await session(for: "ada")
+        // A Void operation under a move-on limit reports whether it finished.
+        let drained = await withTimeoutOrNil(seconds(0.5)) { open.removeAll() }
+        return "the second lookup returned the pool's own session: \(first === again); drained in time: \(drained)"
+    }
+}
+say("actors", try await SessionPool().demo())
+
 extension Result where Failure == any Error {
     var failureTypeName: String {
         if case .failure(let error) = self { return String(describing: type(of: error as any Error)) }
@@ -131,4 +170,4 @@ extension Result where Failure == any Error {
     }
 }
 
-say("summary", "wait_for → withTimeout, timeout() → withTimeout { scope in }, timeout_at → withTimeout(at:), reschedule → scope.reschedule, task.cancel → Task.cancel, shield → withCancellationShield")
+say("summary", "wait_for → withTimeout, timeout() → withTimeout { scope in }, timeout_at → withTimeout(at:), reschedule → scope.reschedule, task.cancel → Task.cancel, shield → withCancellationShield; on an actor, the operation runs there and may return the actor's own state")
