@@ -26,7 +26,8 @@
 ///   ``withCancellationShield(timeout:tolerance:clock:fileID:line:operation:)``.
 ///
 /// - Parameters:
-///   - operation: The work that must not be interrupted.
+///   - operation: The work that must not be interrupted. Written on the caller's actor, it runs there and
+///     may return the caller's own state.
 /// - Returns: The operation's value.
 /// - Throws: Whatever the operation throws; never `CancellationError` on account of the caller.
 nonisolated(nonsending) public func withCancellationShield<Value, Failure: Error>(

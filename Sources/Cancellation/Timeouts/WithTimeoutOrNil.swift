@@ -2,7 +2,9 @@
 ///
 /// This is Trio's `move_on_after` and Kotlin's `withTimeoutOrNull`. The operation runs in a child task
 /// that is cancelled when `timeout` has elapsed; if it then ends by throwing `CancellationError`, the
-/// result is `nil`. A value the operation returns after the deadline fired is returned, never dropped. If
+/// result is `nil`. The operation runs on the caller's actor and may return the caller's own state, and
+/// the function keeps the operation's typed error. A value the operation returns after the deadline fired
+/// is returned, never dropped. If
 /// the calling task is cancelled, a cancellation ending is thrown as `CancellationError`, never turned into
 /// `nil`. Otherwise the contract is that of ``withTimeout(_:tolerance:clock:fileID:line:operation:)-(_,_,_,_,_,()->Value)``.
 ///

@@ -71,8 +71,8 @@ public final class AsyncCondition: Sendable {
     /// is released after `body` as usual.
     ///
     /// - Parameters:
-    ///   - body: The critical section; it receives the current ownership of the lock, to pass to
-    ///     ``wait(holding:)``.
+    ///   - body: The critical section, run on the caller's actor; it receives the current ownership of the
+    ///     lock, to pass to ``wait(holding:)``.
     /// - Returns: What `body` returns.
     /// - Throws: `CancellationError` if the task was cancelled before it got the lock; otherwise what
     ///   `body` throws.

@@ -189,7 +189,8 @@ public final class AsyncLock: Sendable {
     /// still free, `body` runs (in a cancelled task) and the lock is released afterwards as usual.
     ///
     /// - Parameters:
-    ///   - body: The critical section.
+    ///   - body: The critical section. It runs on the caller's actor (`nonisolated(nonsending)`), so it may
+    ///     read and return the caller's own state.
     /// - Returns: What `body` returns.
     /// - Throws: `CancellationError` if the task was cancelled before it got the lock; otherwise what
     ///   `body` throws.
@@ -213,7 +214,7 @@ public final class AsyncLock: Sendable {
     /// Taking the lock is not a cancellation point; `body` runs even in a cancelled task.
     ///
     /// - Parameters:
-    ///   - body: The critical section.
+    ///   - body: The critical section; it runs on the caller's actor.
     /// - Returns: What `body` returns, or `nil` if the lock was held.
     /// - Throws: What `body` throws; the lock is released first.
     nonisolated(nonsending) public func withLockIfAvailable<Result, Failure: Error>(

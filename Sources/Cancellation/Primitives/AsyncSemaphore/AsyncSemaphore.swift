@@ -99,7 +99,7 @@ public final class AsyncSemaphore: Sendable {
     /// ends, the permit is dropped rather than pushed past the bound.
     ///
     /// - Parameters:
-    ///   - body: The work to run while holding a permit.
+    ///   - body: The work to run while holding a permit; it runs on the caller's actor.
     /// - Returns: What `body` returns.
     /// - Throws: `CancellationError` if the task was cancelled before it got a permit; otherwise what `body`
     ///   throws.
