@@ -51,8 +51,8 @@ extension HTTPClient {
         timeoutHeader: String = RequestTimeoutHeader.name,
         fileID: String = #fileID,
         line: Int = #line,
-        operation: (HTTPClientResponse) async throws -> sending Value
-    ) async throws -> sending Value {
+        operation: (HTTPClientResponse) async throws -> Value
+    ) async throws -> Value {
         let clock = ContinuousClock()
         guard let deadline = Self.outgoingDeadline(configured: timeout, clock: clock) else {
             let response = try await execute(request, deadline: .distantFuture)
