@@ -1,0 +1,33 @@
+@testable import Cancellation
+import Testing
+
+/// Every interleaving, not a sample: the primitives' state machines, driven by several tasks that may each
+/// be cancelled at any step, explored exhaustively (see `Exploration/Explorer.swift`).
+@Suite("Exhaustive exploration")
+struct ExplorationTests {
+    @Test("AsyncSemaphore: every interleaving of 3 tasks (wait, signal, cancellation anywhere) keeps its rules",
+          arguments: [1, 2])
+    func semaphore(permits: Int) {
+        let report = explore(SemaphoreModel<AsyncSemaphoreStateMachine<Int>>(tasks: 3, permits: permits), depth: 40)
+        print("exploration: AsyncSemaphore, 3 tasks, \(permits) permit(s): \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+        #expect(!report.cutByBound, "the bound cut the exploration short: \(report)")
+        #expect(report.depthReached >= 12)
+    }
+
+    @Test("the exploration finds a semaphore whose signal also keeps the permit it hands over")
+    func brokenSemaphoreSignal() throws {
+        let report = explore(SemaphoreModel<SemaphoreSignalThatAlsoKeepsThePermit>(tasks: 3, permits: 1), depth: 40)
+        print("exploration: broken semaphore (signal keeps the permit): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("not conserved"))
+    }
+
+    @Test("the exploration finds a semaphore whose cancellation leaves the waiter queued")
+    func brokenSemaphoreCancel() throws {
+        let report = explore(SemaphoreModel<SemaphoreCancelThatLeavesTheWaiterQueued>(tasks: 3, permits: 1), depth: 40)
+        print("exploration: broken semaphore (cancel leaves the waiter queued): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("second time"))
+    }
+}
