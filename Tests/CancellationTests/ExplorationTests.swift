@@ -30,4 +30,29 @@ struct ExplorationTests {
         let counterexample = try #require(report.counterexample)
         #expect(counterexample.message.contains("second time"))
     }
+
+    @Test("AsyncEvent: every interleaving of 2 waiters (cancellable anywhere) and a setter (set, reset, set) keeps its rules")
+    func event() {
+        let report = explore(EventModel<AsyncEventStateMachine<Int>>(waiters: 2), depth: 40)
+        print("exploration: AsyncEvent, 2 waiters and a setter: \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+        #expect(!report.cutByBound, "the bound cut the exploration short: \(report)")
+        #expect(report.depthReached >= 12)
+    }
+
+    @Test("the exploration finds an event whose set() releases only one waiter")
+    func brokenEventSet() throws {
+        let report = explore(EventModel<EventSetThatReleasesOne>(waiters: 3), depth: 40)
+        print("exploration: broken event (set releases one): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("lost wake-up"))
+    }
+
+    @Test("the exploration finds an event whose registration ignores the flag")
+    func brokenEventRegister() throws {
+        let report = explore(EventModel<EventRegisterThatIgnoresTheFlag>(waiters: 3), depth: 40)
+        print("exploration: broken event (register ignores the flag): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("lost wake-up"))
+    }
 }

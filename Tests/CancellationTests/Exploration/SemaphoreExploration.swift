@@ -2,7 +2,7 @@
 
 /// The semaphore's state machine as the exploration drives it; the real machine, and broken variants
 /// written here for the tests only.
-protocol ExplorableSemaphoreMachine {
+protocol ExplorableSemaphoreMachine: Hashable {
     typealias Real = AsyncSemaphoreStateMachine<Int>
     init(permits: Int)
     var permits: Int { get }
@@ -44,7 +44,7 @@ struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
     }
 
     struct State: Hashable {
-        var machine: StructuralKey<Machine>
+        var machine: Machine
         var tasks: [TaskState]
     }
 
@@ -69,7 +69,7 @@ struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
     }
 
     var initial: State {
-        State(machine: StructuralKey(Machine(permits: permits)), tasks: Array(repeating: TaskState(), count: tasks))
+        State(machine: Machine(permits: permits), tasks: Array(repeating: TaskState(), count: tasks))
     }
 
     func enabledEvents(in state: State) -> [Event] {
@@ -95,7 +95,7 @@ struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
     }
 
     func apply(_ event: Event, to state: State) throws(ExplorationViolation) -> State {
-        var machine = state.machine.value
+        var machine = state.machine
         var tasks = state.tasks
         func resume(_ task: Int, _ resumption: Resumption) throws(ExplorationViolation) {
             tasks[task].resumptions += 1
@@ -140,11 +140,11 @@ struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
             let id: UInt64
             switch tasks[task].phase {
             case .reserved(let reserved), .waiting(let reserved): id = reserved
-            default: return State(machine: StructuralKey(machine), tasks: tasks)
+            default: return State(machine: machine, tasks: tasks)
             }
             if case .resumeCancelled(let token) = machine.cancel(id) { try resume(token, .cancelled) }
         }
-        return State(machine: StructuralKey(machine), tasks: tasks)
+        return State(machine: machine, tasks: tasks)
     }
 
     func violation(in state: State) -> String? {
@@ -154,7 +154,7 @@ struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
             if case .waiting = $0.phase { return $0.resumption == .granted }
             return false
         }.count
-        let available = state.machine.value.permits
+        let available = state.machine.permits
         if available + held + handed != permits {
             return "permits not conserved: \(available) available + \(held) held + \(handed) handed over ≠ \(permits)"
         }
@@ -171,11 +171,11 @@ struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
                 // was resumed at most once.
                 continue
             default:
-                return "task \(index) never finished (\(task.phase)) though \(state.machine.value.permits) permit(s) are free: a lost wake-up"
+                return "task \(index) never finished (\(task.phase)) though \(state.machine.permits) permit(s) are free: a lost wake-up"
             }
         }
-        if state.machine.value.permits != permits {
-            return "\(state.machine.value.permits) permits at the end, not \(permits)"
+        if state.machine.permits != permits {
+            return "\(state.machine.permits) permits at the end, not \(permits)"
         }
         return nil
     }

@@ -74,3 +74,6 @@ package struct AsyncEventStateMachine<Token> {
 
 extension AsyncEventStateMachine: Sendable where Token: Sendable {}
 extension AsyncEventStateMachine.CancelAction: Sendable where Token: Sendable {}
+// Hashable for the exhaustive exploration tests, which deduplicate the states they visit.
+extension AsyncEventStateMachine: Equatable where Token: Equatable {}
+extension AsyncEventStateMachine: Hashable where Token: Hashable {}

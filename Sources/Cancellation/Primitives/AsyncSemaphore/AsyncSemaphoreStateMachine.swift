@@ -93,3 +93,6 @@ package struct AsyncSemaphoreStateMachine<Token> {
 extension AsyncSemaphoreStateMachine: Sendable where Token: Sendable {}
 extension AsyncSemaphoreStateMachine.CancelAction: Sendable where Token: Sendable {}
 extension AsyncSemaphoreStateMachine.SignalAction: Sendable where Token: Sendable {}
+// Hashable for the exhaustive exploration tests, which deduplicate the states they visit.
+extension AsyncSemaphoreStateMachine: Equatable where Token: Equatable {}
+extension AsyncSemaphoreStateMachine: Hashable where Token: Hashable {}

@@ -200,3 +200,43 @@ package struct WaiterRegistrations: Sendable {
         if let index = index(of: id) { reserved[index].cancelled = true }
     }
 }
+
+// MARK: - Hashable, for the exhaustive exploration tests
+//
+// The tests visit every reachable state of the primitives' state machines and deduplicate them, so the
+// machines are `Hashable` when their tokens are. Equality is by content: a buffer's consumed slots do not
+// count, and the reservations are a set.
+
+extension FIFOBuffer: Equatable where Element: Equatable {
+    package static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.storage[lhs.head...].elementsEqual(rhs.storage[rhs.head...])
+    }
+}
+
+extension FIFOBuffer: Hashable where Element: Hashable {
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for element in storage[head...] { hasher.combine(element) }
+    }
+}
+
+extension WaiterQueue.Entry: Equatable where Token: Equatable {}
+extension WaiterQueue.Entry: Hashable where Token: Hashable {}
+extension WaiterQueue: Equatable where Token: Equatable {}
+extension WaiterQueue: Hashable where Token: Hashable {}
+
+extension WaiterRegistrations: Hashable {
+    private var sortedReservations: [UInt64] {
+        // Each reservation as one number: its id, doubled, plus one if it is cancelled.
+        reserved.map { $0.id &* 2 &+ ($0.cancelled ? 1 : 0) }.sorted()
+    }
+
+    package static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.nextID == rhs.nextID && lhs.sortedReservations == rhs.sortedReservations
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(nextID)
+        hasher.combine(sortedReservations)
+    }
+}
