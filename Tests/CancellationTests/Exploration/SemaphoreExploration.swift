@@ -19,141 +19,82 @@ extension AsyncSemaphoreStateMachine: ExplorableSemaphoreMachine where Token == 
 }
 
 /// `AsyncSemaphore.wait()` followed by `signal()`, run by `tasks` tasks, each of which may be cancelled at
-/// any moment, around the semaphore's state machine; the steps are those of `AsyncSemaphore.wait()`:
-/// check cancellation, take a permit or reserve a waiter id, register the continuation, and the
-/// cancellation handler racing all of it.
+/// any step of its wait, around the semaphore's state machine.
 struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
     let tasks: Int
     let permits: Int
 
-    enum Phase: Hashable {
-        case idle
-        case reserved(UInt64)
-        case waiting(UInt64)
-        case holding
-        case released
-        case cancelled
-    }
-
-    struct TaskState: Hashable {
-        var phase = Phase.idle
-        var isCancelled = false
-        var handlerRan = false
-        var resumption: Resumption?
-        var resumptions = 0
-    }
-
     struct State: Hashable {
         var machine: Machine
-        var tasks: [TaskState]
+        var tasks: [WaitingTask]
     }
 
     enum Event: CustomStringConvertible {
-        case start(Int)
-        case register(Int)
-        case wake(Int)
+        case waiter(Int, WaitingTask.Step)
         case signal(Int)
-        case cancel(Int)
-        case handler(Int)
 
         var description: String {
             switch self {
-            case .start(let task): "task \(task): wait() — check cancellation, take a permit or reserve an id"
-            case .register(let task): "task \(task): register its continuation"
-            case .wake(let task): "task \(task): resumes"
+            case .waiter(let task, let step): "task \(task): \(step) (wait())"
             case .signal(let task): "task \(task): signal()"
-            case .cancel(let task): "task \(task) is cancelled"
-            case .handler(let task): "task \(task): cancellation handler runs"
             }
         }
     }
 
     var initial: State {
-        State(machine: Machine(permits: permits), tasks: Array(repeating: TaskState(), count: tasks))
+        State(machine: Machine(permits: permits), tasks: Array(repeating: WaitingTask(), count: tasks))
     }
 
     func enabledEvents(in state: State) -> [Event] {
-        var events: [Event] = []
-        for (index, task) in state.tasks.enumerated() {
-            switch task.phase {
-            case .idle: events.append(.start(index))
-            case .reserved: events.append(.register(index))
-            case .waiting: if task.resumption != nil { events.append(.wake(index)) }
-            case .holding: events.append(.signal(index))
-            case .released, .cancelled: break
-            }
-            let ended = task.phase == .released || task.phase == .cancelled
-            if !task.isCancelled && !ended { events.append(.cancel(index)) }
-            if task.isCancelled && !task.handlerRan {
-                switch task.phase {
-                case .reserved, .waiting: events.append(.handler(index))
-                default: break
-                }
-            }
+        state.tasks.enumerated().flatMap { index, task in
+            task.enabledSteps().map { Event.waiter(index, $0) } + (task.phase == .proceeded ? [.signal(index)] : [])
         }
-        return events
     }
 
     func apply(_ event: Event, to state: State) throws(ExplorationViolation) -> State {
-        var machine = state.machine
-        var tasks = state.tasks
-        func resume(_ task: Int, _ resumption: Resumption) throws(ExplorationViolation) {
-            tasks[task].resumptions += 1
-            guard tasks[task].resumptions == 1 else {
-                throw ExplorationViolation(message: "task \(task)'s continuation resumed a second time (\(resumption))")
-            }
-            tasks[task].resumption = resumption
-        }
+        var state = state
         switch event {
-        case .start(let task):
-            if tasks[task].isCancelled {
-                tasks[task].phase = .cancelled  // `Task.checkCancellation()`
-            } else {
-                switch machine.waitOrReserve() {
-                case .acquired: tasks[task].phase = .holding
-                case .wait(let id): tasks[task].phase = .reserved(id)
-                }
-            }
-        case .register(let task):
-            guard case .reserved(let id) = tasks[task].phase else { break }
-            tasks[task].phase = .waiting(id)
-            switch machine.register(id, task) {
-            case .resumeAcquired: try resume(task, .granted)
-            case .resumeCancelled: try resume(task, .cancelled)
-            case .suspended: break
-            }
-        case .wake(let task):
-            tasks[task].phase = tasks[task].resumption == .granted ? .holding : .cancelled
-        case .signal(let task):
+        case .signal(let index):
+            let action: Machine.Real.SignalAction
             do {
-                if case .resume(let next) = try machine.signal() { try resume(next, .granted) }
-            } catch let error as ExplorationViolation {
-                throw error
+                action = try state.machine.signal()
             } catch {
-                throw ExplorationViolation(message: "signal() overflowed with one permit held")
+                throw ExplorationViolation(message: "signal() overflowed while task \(index) held a permit")
             }
-            tasks[task].phase = .released
-        case .cancel(let task):
-            tasks[task].isCancelled = true
-        case .handler(let task):
-            tasks[task].handlerRan = true
-            let id: UInt64
-            switch tasks[task].phase {
-            case .reserved(let reserved), .waiting(let reserved): id = reserved
-            default: return State(machine: machine, tasks: tasks)
+            if case .resume(let next) = action { try state.tasks[next].resume(.granted, task: next) }
+            state.tasks[index].take(.finish)
+        case .waiter(let index, let step):
+            switch step {
+            case .start:
+                state.tasks[index].start {
+                    switch state.machine.waitOrReserve() {
+                    case .acquired: .proceeded
+                    case .wait(let id): .reserved(id)
+                    }
+                }
+            case .register:
+                let id = state.tasks[index].registering()
+                switch state.machine.register(id, index) {
+                case .resumeAcquired: try state.tasks[index].resume(.granted, task: index)
+                case .resumeCancelled: try state.tasks[index].resume(.cancelled, task: index)
+                case .suspended: break
+                }
+            case .handler:
+                if let id = state.tasks[index].runningHandler(),
+                   case .resumeCancelled(let token) = state.machine.cancel(id) {
+                    try state.tasks[token].resume(.cancelled, task: token)
+                }
+            case .cancel, .wake, .finish:
+                state.tasks[index].take(step)
             }
-            if case .resumeCancelled(let token) = machine.cancel(id) { try resume(token, .cancelled) }
         }
-        return State(machine: machine, tasks: tasks)
+        return state
     }
 
     func violation(in state: State) -> String? {
         // Permits are conserved: each is available, held, or handed to a waiter that has not run yet.
-        let held = state.tasks.filter { $0.phase == .holding }.count
-        let handed = state.tasks.filter {
-            if case .waiting = $0.phase { return $0.resumption == .granted }
-            return false
-        }.count
+        let held = state.tasks.filter { $0.phase == .proceeded }.count
+        let handed = state.tasks.filter { !$0.isQueued && $0.resumption == .granted && $0.phase != .proceeded && $0.phase != .finished }.count
         let available = state.machine.permits
         if available + held + handed != permits {
             return "permits not conserved: \(available) available + \(held) held + \(handed) handed over ≠ \(permits)"
@@ -162,17 +103,10 @@ struct SemaphoreModel<Machine: ExplorableSemaphoreMachine>: ExplorationModel {
     }
 
     func terminalViolation(in state: State) -> String? {
-        for (index, task) in state.tasks.enumerated() {
-            switch task.phase {
-            case .released:
-                continue
-            case .cancelled:
-                // A cancelled wait had no effect: it took no permit (conservation says it holds none) and
-                // was resumed at most once.
-                continue
-            default:
-                return "task \(index) never finished (\(task.phase)) though \(state.machine.permits) permit(s) are free: a lost wake-up"
-            }
+        // Every task ended: it got a permit and gave it back, or its wait was cancelled — and then, by the
+        // conservation above, it took nothing.
+        if let stuck = state.tasks.firstIndex(where: { !$0.hasEnded }) {
+            return "task \(stuck) never finished (\(state.tasks[stuck].phase)) though \(state.machine.permits) permit(s) are free: a lost wake-up"
         }
         if state.machine.permits != permits {
             return "\(state.machine.permits) permits at the end, not \(permits)"
