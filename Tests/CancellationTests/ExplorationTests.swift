@@ -53,4 +53,28 @@ struct ExplorationTests {
         let counterexample = try #require(report.counterexample)
         #expect(counterexample.message.contains("lost wake-up"))
     }
+
+    @Test("AsyncLock: every interleaving of 3 tasks (barging, wake-ups, hand-offs, cancellation anywhere) keeps its rules")
+    func lock() {
+        let report = explore(LockModel<AsyncLockStateMachine<Int>>(tasks: 3), depth: 60)
+        print("exploration: AsyncLock, 3 tasks, starvation mode reachable: \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+        #expect(!report.cutByBound, "the bound cut the exploration short: \(report)")
+    }
+
+    @Test("the exploration finds a lock that barges in while it is held")
+    func brokenLockBarging() throws {
+        let report = explore(LockModel<LockThatBargesWhileHeld>(tasks: 3), depth: 60)
+        print("exploration: broken lock (barges while held): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("own the lock at once"))
+    }
+
+    @Test("the exploration finds a lock whose release drops the wake-up")
+    func brokenLockWakeUp() throws {
+        let report = explore(LockModel<LockReleaseThatDropsTheWakeUp>(tasks: 3), depth: 60)
+        print("exploration: broken lock (release drops the wake-up): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("lost wake-up"))
+    }
 }

@@ -2,10 +2,20 @@
 
 /// How a waiter's continuation was resumed.
 enum Resumption: Hashable, CustomStringConvertible {
+    /// The wait is over: the task got what it waited for.
     case granted
+    /// The wait threw `CancellationError`.
     case cancelled
+    /// The task was woken to try again (the lock's wake-up): it registers a fresh continuation.
+    case retry
 
-    var description: String { self == .granted ? "granted" : "CancellationError" }
+    var description: String {
+        switch self {
+        case .granted: "granted"
+        case .cancelled: "CancellationError"
+        case .retry: "retry"
+        }
+    }
 }
 
 /// A task waiting on a primitive the way the primitives wait (`suspendAsWaiter`): check cancellation, take
@@ -138,7 +148,11 @@ struct WaitingTask: Hashable {
         case .cancel:
             isCancelled = true
         case .wake:
-            phase = resumption == .granted ? .proceeded : .cancelled
+            switch (resumption, phase) {
+            case (.granted, _): phase = .proceeded
+            case (.retry, .waiting(let id)): phase = .reserved(id)  // registers again, same id
+            default: phase = .cancelled
+            }
         case .finish:
             phase = .finished
         case .start, .register, .handler:

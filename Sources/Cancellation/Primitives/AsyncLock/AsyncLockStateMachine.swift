@@ -187,3 +187,10 @@ extension AsyncLockStateMachine: Sendable where Token: Sendable {}
 extension AsyncLockStateMachine.Waiter: Sendable where Token: Sendable {}
 extension AsyncLockStateMachine.CancelAction: Sendable where Token: Sendable {}
 extension AsyncLockStateMachine.ReleaseAction: Sendable where Token: Sendable {}
+
+// Hashable for the exhaustive exploration tests, which deduplicate the states they visit.
+extension AsyncLockStateMachine.Waiter: Equatable where Token: Equatable {}
+extension AsyncLockStateMachine.Waiter: Hashable where Token: Hashable {}
+extension AsyncLockStateMachine.Woken: Hashable {}
+extension AsyncLockStateMachine: Equatable where Token: Equatable {}
+extension AsyncLockStateMachine: Hashable where Token: Hashable {}
