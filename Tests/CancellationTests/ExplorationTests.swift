@@ -77,4 +77,27 @@ struct ExplorationTests {
         let counterexample = try #require(report.counterexample)
         #expect(counterexample.message.contains("lost wake-up"))
     }
+
+    @Test("AsyncBarrier: every interleaving of 3 tasks at a barrier of 2 (cancellation anywhere, an abort) keeps its rules")
+    func barrier() {
+        let report = explore(BarrierModel<AsyncBarrierStateMachine<Int>>(tasks: 3, parties: 2), depth: 60)
+        print("exploration: AsyncBarrier, 3 tasks, 2 parties, one abort: \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+        #expect(!report.cutByBound, "the bound cut the exploration short: \(report)")
+    }
+
+    @Test("the exploration finds a barrier whose trip forgets a waiter")
+    func brokenBarrierTrip() throws {
+        let report = explore(BarrierModel<BarrierTripThatForgetsAWaiter>(tasks: 3, parties: 2), depth: 60)
+        print("exploration: broken barrier (trip forgets a waiter): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("a trip released"))
+    }
+
+    @Test("the exploration finds a barrier that still counts a cancelled waiter")
+    func brokenBarrierCancel() throws {
+        let report = explore(BarrierModel<BarrierCancelThatStillCounts>(tasks: 3, parties: 2), depth: 60)
+        print("exploration: broken barrier (a cancelled waiter still counts): \(report)")
+        #expect(report.counterexample != nil)
+    }
 }

@@ -8,12 +8,15 @@ enum Resumption: Hashable, CustomStringConvertible {
     case cancelled
     /// The task was woken to try again (the lock's wake-up): it registers a fresh continuation.
     case retry
+    /// The wait threw an error of the primitive (a broken barrier, a finished queue).
+    case failed
 
     var description: String {
         switch self {
         case .granted: "granted"
         case .cancelled: "CancellationError"
         case .retry: "retry"
+        case .failed: "the primitive's error"
         }
     }
 }
@@ -34,6 +37,8 @@ struct WaitingTask: Hashable {
         case proceeded
         /// The wait threw `CancellationError`.
         case cancelled
+        /// The wait threw the primitive's own error.
+        case failed
         /// The task has finished whatever it did after the wait.
         case finished
     }
@@ -58,6 +63,7 @@ struct WaitingTask: Hashable {
     enum Start {
         case proceeded
         case reserved(UInt64)
+        case failed
     }
 
     var phase = Phase.idle
@@ -75,7 +81,7 @@ struct WaitingTask: Hashable {
     }
 
     /// The task ended its wait one way or the other and has no step left.
-    var hasEnded: Bool { phase == .cancelled || phase == .finished }
+    var hasEnded: Bool { phase == .cancelled || phase == .failed || phase == .finished }
 
     /// The steps this task can take now. `canFinish` lets a task whose wait returned take a `finish` step
     /// (models with more to do after the wait give it their own steps instead).
@@ -86,7 +92,7 @@ struct WaitingTask: Hashable {
         case .reserved: steps.append(.register)
         case .waiting: if resumption != nil { steps.append(.wake) }
         case .proceeded: if canFinish { steps.append(.finish) }
-        case .cancelled, .finished: break
+        case .cancelled, .failed, .finished: break
         }
         if !isCancelled && !hasEnded && phase != .proceeded { steps.append(.cancel) }
         if isCancelled && !handlerRan {
@@ -107,6 +113,7 @@ struct WaitingTask: Hashable {
         switch fastPath() {
         case .proceeded: phase = .proceeded
         case .reserved(let id): phase = .reserved(id)
+        case .failed: phase = .failed
         }
     }
 
@@ -151,6 +158,7 @@ struct WaitingTask: Hashable {
             switch (resumption, phase) {
             case (.granted, _): phase = .proceeded
             case (.retry, .waiting(let id)): phase = .reserved(id)  // registers again, same id
+            case (.failed, _): phase = .failed
             default: phase = .cancelled
             }
         case .finish:

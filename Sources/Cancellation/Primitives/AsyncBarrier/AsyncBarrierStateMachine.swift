@@ -108,3 +108,7 @@ extension AsyncBarrierStateMachine: Sendable where Token: Sendable {}
 extension AsyncBarrierStateMachine.ArriveAction: Sendable where Token: Sendable {}
 extension AsyncBarrierStateMachine.RegisterAction: Sendable where Token: Sendable {}
 extension AsyncBarrierStateMachine.CancelAction: Sendable where Token: Sendable {}
+
+// Hashable for the exhaustive exploration tests, which deduplicate the states they visit.
+extension AsyncBarrierStateMachine: Equatable where Token: Equatable {}
+extension AsyncBarrierStateMachine: Hashable where Token: Hashable {}
