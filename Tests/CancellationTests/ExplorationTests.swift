@@ -100,4 +100,28 @@ struct ExplorationTests {
         print("exploration: broken barrier (a cancelled waiter still counts): \(report)")
         #expect(report.counterexample != nil)
     }
+
+    @Test("AsyncQueue: every interleaving of 2 senders and a receiver (capacity 1, cancellation anywhere, a finish) keeps its rules")
+    func queue() {
+        let report = explore(QueueModel<AsyncQueueStateMachine<Int, Int, Int>>(capacity: 1), depth: 60)
+        print("exploration: AsyncQueue, 2 senders, 1 receiver, capacity 1, one finish: \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+        #expect(!report.cutByBound, "the bound cut the exploration short: \(report)")
+    }
+
+    @Test("the exploration finds a queue whose finish forgets the waiting senders")
+    func brokenQueueFinish() throws {
+        let report = explore(QueueModel<QueueFinishThatForgetsSenders>(capacity: 1), depth: 60)
+        print("exploration: broken queue (finish forgets senders): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("lost wake-up"))
+    }
+
+    @Test("the exploration finds a queue that reports a send cancelled after taking its item")
+    func brokenQueueCancelledSend() throws {
+        let report = explore(QueueModel<QueueCancelAfterAdmission>(capacity: 1), depth: 60)
+        print("exploration: broken queue (cancelled after admission): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("second time"))
+    }
 }

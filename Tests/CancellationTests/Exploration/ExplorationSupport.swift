@@ -67,7 +67,10 @@ struct WaitingTask: Hashable {
     }
 
     var phase = Phase.idle
-    var isCancelled = false
+    var isCancelled: Bool
+    init(isCancelled: Bool = false) {
+        self.isCancelled = isCancelled
+    }
     var handlerRan = false
     /// How the current continuation was resumed, if it was.
     var resumption: Resumption?

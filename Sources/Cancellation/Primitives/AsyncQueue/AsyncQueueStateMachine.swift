@@ -253,3 +253,9 @@ extension AsyncQueueStateMachine.TakeOutcome: Sendable where Element: Sendable, 
 extension AsyncQueueStateMachine.ReceiveAction: Sendable where Element: Sendable, SenderToken: Sendable {}
 extension AsyncQueueStateMachine.ReceiverRegisterAction: Sendable where Element: Sendable, SenderToken: Sendable {}
 extension AsyncQueueStateMachine.CancelAction: Sendable where ReceiverToken: Sendable, SenderToken: Sendable {}
+
+// Hashable for the exhaustive exploration tests, which deduplicate the states they visit.
+extension AsyncQueueStateMachine.PendingSend: Equatable where Element: Equatable, SenderToken: Equatable {}
+extension AsyncQueueStateMachine.PendingSend: Hashable where Element: Hashable, SenderToken: Hashable {}
+extension AsyncQueueStateMachine: Equatable where Element: Equatable, ReceiverToken: Equatable, SenderToken: Equatable {}
+extension AsyncQueueStateMachine: Hashable where Element: Hashable, ReceiverToken: Hashable, SenderToken: Hashable {}
