@@ -124,4 +124,27 @@ struct ExplorationTests {
         let counterexample = try #require(report.counterexample)
         #expect(counterexample.message.contains("second time"))
     }
+
+    @Test("AsyncCondition: every interleaving of 2 waiters (cancellable anywhere) and notify(1), notifyAll() keeps its rules")
+    func condition() {
+        let report = explore(ConditionModel<AsyncConditionStateMachine<Int>>(), depth: 60)
+        print("exploration: AsyncCondition, 2 waiters and a notifier: \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+        #expect(!report.cutByBound, "the bound cut the exploration short: \(report)")
+    }
+
+    @Test("the exploration finds a condition whose woken waiter keeps the baton")
+    func brokenConditionBaton() throws {
+        let report = explore(ConditionModel<ConditionThatKeepsTheBaton>(), depth: 60)
+        print("exploration: broken condition (keeps the baton): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("lost wake-up"))
+    }
+
+    @Test("the exploration finds a condition whose cancellation leaves the waiter queued")
+    func brokenConditionCancel() throws {
+        let report = explore(ConditionModel<ConditionCancelThatLeavesTheWaiterQueued>(), depth: 60)
+        print("exploration: broken condition (cancel leaves the waiter queued): \(report)")
+        #expect(report.counterexample != nil)
+    }
 }

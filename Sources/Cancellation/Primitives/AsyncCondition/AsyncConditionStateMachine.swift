@@ -94,3 +94,7 @@ package struct AsyncConditionStateMachine<Token> {
 
 extension AsyncConditionStateMachine: Sendable where Token: Sendable {}
 extension AsyncConditionStateMachine.CancelAction: Sendable where Token: Sendable {}
+
+// Hashable for the exhaustive exploration tests, which deduplicate the states they visit.
+extension AsyncConditionStateMachine: Equatable where Token: Equatable {}
+extension AsyncConditionStateMachine: Hashable where Token: Hashable {}
