@@ -147,4 +147,26 @@ struct ExplorationTests {
         print("exploration: broken condition (cancel leaves the waiter queued): \(report)")
         #expect(report.counterexample != nil)
     }
+
+    @Test("TimerHeap: every sequence of inserts, removals, moves and pops of 4 timers keeps order and index tracking")
+    func timerHeap() {
+        let report = explore(TimerHeapModel<TimerHeap>(), depth: 12)
+        print("exploration: TimerHeap, 4 timers, deadlines 1...3: \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+    }
+
+    @Test("the exploration finds a heap whose move does not restore the order")
+    func brokenHeapMove() throws {
+        let report = explore(TimerHeapModel<TimerHeapMoveWithoutSifting>(), depth: 12)
+        print("exploration: broken heap (move without sifting): \(report)")
+        #expect(report.counterexample != nil)
+    }
+
+    @Test("the exploration finds a heap whose removal leaves a stale index")
+    func brokenHeapRemove() throws {
+        let report = explore(TimerHeapModel<TimerHeapRemoveWithStaleIndex>(), depth: 12)
+        print("exploration: broken heap (stale index after removal): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("says it is in"))
+    }
 }
