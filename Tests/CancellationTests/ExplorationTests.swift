@@ -169,4 +169,28 @@ struct ExplorationTests {
         let counterexample = try #require(report.counterexample)
         #expect(counterexample.message.contains("says it is in"))
     }
+
+    @Test("the cancel scope: every order of deadline, moves, cancellations, engine callbacks, grace timer and operation endings gives the documented outcome")
+    func scope() {
+        let report = explore(ScopeModel<CancelScopeStateMachine>(), depth: 40)
+        print("exploration: cancel scope, deadline at 2, time 0...3: \(report)")
+        #expect(report.counterexample == nil, "\(report)")
+        #expect(!report.cutByBound, "the bound cut the exploration short: \(report)")
+    }
+
+    @Test("the exploration finds a scope that acts on a stale deadline timer")
+    func brokenScopeGenerations() throws {
+        let report = explore(ScopeModel<ScopeIgnoringGenerations>(), depth: 40)
+        print("exploration: broken scope (ignores generations): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("acted"))
+    }
+
+    @Test("the exploration finds a scope whose finish leaves its deadline armed")
+    func brokenScopeFinish() throws {
+        let report = explore(ScopeModel<ScopeFinishKeepingTheDeadline>(), depth: 40)
+        print("exploration: broken scope (finish keeps the deadline): \(report)")
+        let counterexample = try #require(report.counterexample)
+        #expect(counterexample.message.contains("left armed"))
+    }
 }
