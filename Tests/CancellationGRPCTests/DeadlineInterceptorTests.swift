@@ -349,7 +349,7 @@ struct DeadlineInterceptorTests {
                 // Connected first, so the deadline runs out while the server holds the request, not while
                 // the client connects.
                 _ = try await client.call("warm-up")
-                return try await withCancelScope(deadline: .now + .milliseconds(200)) { _ in
+                return await withCancelScope(deadline: .now + .milliseconds(200)) { _ in
                     await rpcErrorCode { try await client.call("anyone?") }
                 } ?? nil
             }
@@ -397,7 +397,7 @@ struct DeadlineInterceptorTests {
         let service = HopService()
         let code = try await withServer(service, interceptors: [RequestCounter(count: requests)]) { port in
             try await withClient(port: port, interceptors: [ClientDeadlineInterceptor()]) { client in
-                try await withCancelScope(deadline: .now - .seconds(1)) { _ in
+                await withCancelScope(deadline: .now - .seconds(1)) { _ in
                     // An unstructured task sees the scope's deadline, already passed, but is not cancelled
                     // by it, so the interceptor is reached with the budget spent.
                     let task = Task {
