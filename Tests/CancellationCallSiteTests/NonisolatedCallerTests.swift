@@ -66,6 +66,22 @@ struct NonisolatedCallerTests {
     }
 }
 
+@Suite("Call sites: races")
+struct RaceCallSiteTests {
+    @Test("the array forms take lists built with map, closures need no annotation; literals use the variadic forms")
+    func arrayAndVariadicForms() async throws {
+        let names = ["a", "b", "c"]
+        let first = try await firstResult(of: names.map { name in { name.uppercased() } })
+        let success = try await firstSuccess(of: names.map { name in { name + name } })
+        let outcomes = await gather(timeout: generous, of: names.map { name in { name.count } })
+        let literal = try await firstResult(of: { 1 }, { 2 })
+        #expect(names.map { $0.uppercased() }.contains(first))
+        #expect(names.map { $0 + $0 }.contains(success))
+        #expect(outcomes.compactMap(\.value) == [1, 1, 1])
+        #expect([1, 2].contains(literal))
+    }
+}
+
 @Suite("Call sites: typed throws")
 struct TypedThrowsTests {
     @Test("the move-on forms and shields throw the operation's own error type")
