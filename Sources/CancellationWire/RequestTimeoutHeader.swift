@@ -34,10 +34,22 @@ public enum RequestTimeoutHeader {
     /// Reads the shortest valid timeout among several values of the header (a request should carry one;
     /// if it carries more, the shortest wins so a duplicate can never lengthen the deadline).
     ///
-    /// - Parameter values: Every value of the header, in any order.
-    /// - Returns: The shortest timeout among the valid values, or `nil` when none is valid.
+    /// Each field line may hold several values joined by commas, as an intermediary may merge repeated
+    /// fields into one line (RFC 9110, section 5.3): `Request-Timeout-Ms: 100, 5000` is read as the two values
+    /// `100` and `5000`. Every member is parsed as untrusted input on its own; empty and malformed members
+    /// are ignored, and never make a valid one count for more.
+    ///
+    /// - Parameter values: Every field line of the header, in any order.
+    /// - Returns: The shortest timeout among the valid members, or `nil` when none is valid.
     public static func parse<S: StringProtocol>(values: some Sequence<S>) -> Duration? {
-        values.lazy.compactMap { parse($0) }.min()
+        var shortest: Duration?
+        for line in values {
+            for member in Substring(line).utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+                guard let timeout = parse(Substring(member)) else { continue }
+                shortest = min(shortest ?? timeout, timeout)
+            }
+        }
+        return shortest
     }
 
     /// Writes `timeout` as a `Request-Timeout-Ms` value: whole milliseconds, rounded *down* so the next

@@ -305,12 +305,38 @@ struct DeadlineChainTests {
                 let shortest = try await budget(["4000", "junk", "100"])
                 #expect(shortest <= 100 && shortest >= 0, "duplicates → \(shortest) ms")
 
+                // The same values merged by a proxy into one comma-separated line (RFC 9110): still the shortest.
+                let merged = try await budget(["4000, junk,100"])
+                #expect(merged <= 100 && merged >= 0, "merged line → \(merged) ms")
+
                 // Expired on arrival: 504 without running the handler.
                 let runsBefore = handlerRuns.started
                 let (status, body) = try await call(["0"])
                 #expect(status == 504)
                 #expect(body == "request deadline exceeded\n")
                 #expect(handlerRuns.started == runsBefore)
+            }
+        }
+    }
+
+    /// `Request-Timeout-Ms: 100, 5000` — two values merged into one line by an intermediary — gives the
+    /// request 100 ms: a handler that would take 30 s is cancelled and the client gets 504, not the server's
+    /// 60-second default.
+    @Test func mergedHeaderLineAppliesTheShortestBudget() async throws {
+        let router = Router()
+        router.add(middleware: RequestDeadlineMiddleware(policy: ServerDeadlinePolicy(defaultTimeout: .seconds(60))))
+        router.get("slow") { _, _ -> String in
+            try await Task.sleep(for: .seconds(30))
+            return "finished"
+        }
+        try await withServer(router) { port in
+            try await withClient { client in
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/slow")
+                request.headers.add(name: RequestTimeoutHeader.name, value: "100, 5000")
+                let response = try await client.execute(request, timeout: .seconds(30))
+                let body = try await response.body.collect(upTo: 1 << 16)
+                #expect(response.status.code == 504)
+                #expect(String(buffer: body) == "request deadline exceeded\n")
             }
         }
     }

@@ -156,6 +156,32 @@ struct RequestTimeoutHeaderTests {
         #expect(RequestTimeoutHeader.parse(values: ["x"]) == nil)
     }
 
+    @Test("a line merged by a proxy: each comma-separated member counts, the shortest valid one wins", arguments: [
+        (["100, 5000"], Duration?.some(.milliseconds(100))),
+        (["5000,100"], .milliseconds(100)),
+        (["5000 , x, 250"], .milliseconds(250)),
+        (["100,,5000", "70"], .milliseconds(70)),
+        ([",", " , "], nil),
+        (["-5, 1.5, 10000000000"], nil),
+        (["300,"], .milliseconds(300)),
+    ])
+    func mergedLines(lines: [String], expected: Duration?) {
+        #expect(RequestTimeoutHeader.parse(values: lines) == expected)
+    }
+
+    @Test("fuzz: merged lines give the shortest grammatical member, and never trap")
+    func fuzzMergedLines() {
+        var generator = SplitMix64(state: 9_001)
+        let alphabet = Array("0123456789 -+.\te,".unicodeScalars)
+        for _ in 0..<20_000 {
+            let length = Int.random(in: 0...24, using: &generator)
+            let line = String(String.UnicodeScalarView((0..<length).map { _ in alphabet.randomElement(using: &generator)! }))
+            let expected = line.split(separator: ",", omittingEmptySubsequences: false)
+                .compactMap { RequestTimeoutHeader.parse($0) }.min()
+            #expect(RequestTimeoutHeader.parse(values: [line]) == expected, "\(line.debugDescription)")
+        }
+    }
+
     @Test("fuzz: random bytes never trap and are accepted only when grammatical")
     func fuzz() {
         var generator = SplitMix64(state: 4_242)
