@@ -17,6 +17,9 @@ rm -rf "$graphs"
 mkdir -p "$graphs" "$out"
 
 docc=$(command -v docc || true)
+if [[ -z "$docc" ]] && command -v xcrun >/dev/null; then
+    docc=$(xcrun --find docc 2>/dev/null || true)  # Xcode's toolchain
+fi
 if [[ -z "$docc" ]]; then
     docc="$(dirname "$(command -v swift)")/docc"
 fi
