@@ -50,51 +50,6 @@ let coreProducts: [Product] = [
     .executable(name: "asyncio-tour", targets: ["asyncio-tour"]),
 ]
 
-// MARK: - cancellation-lint
-
-let lintDependencies: [Package.Dependency] = [
-    .package(url: "https://github.com/swiftlang/swift-syntax.git", from: "603.0.1"),
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-]
-
-let lintTargets: [Target] = [
-    .target(
-        name: "CancellationLintRules",
-        dependencies: [
-            .product(name: "SwiftSyntax", package: "swift-syntax"),
-            .product(name: "SwiftParser", package: "swift-syntax"),
-        ]
-    ),
-    .executableTarget(
-        name: "cancellation-lint",
-        dependencies: [
-            "CancellationLintRules",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]
-    ),
-    .plugin(
-        name: "LintCancellationPlugin",
-        capability: .command(
-            intent: .custom(
-                verb: "lint-cancellation",
-                description: "Find code that swallows task cancellation with cancellation-lint."
-            )
-        ),
-        dependencies: ["cancellation-lint"]
-    ),
-    .testTarget(
-        name: "CancellationLintTests",
-        dependencies: ["CancellationLintRules", "cancellation-lint"],
-        exclude: ["Fixtures"]
-    ),
-]
-
-let lintProducts: [Product] = [
-    .executable(name: "cancellation-lint", targets: ["cancellation-lint"]),
-    .library(name: "CancellationLintRules", targets: ["CancellationLintRules"]),
-    .plugin(name: "LintCancellationPlugin", targets: ["LintCancellationPlugin"]),
-]
-
 // MARK: - Deadlines across the wire
 //
 // `CancellationWire` (header codecs, server policy, outgoing budget) is always built: it needs nothing but
@@ -192,16 +147,19 @@ let wireProducts: [Product] = [
 ]
 
 // MARK: - Package
+//
+// The linter, cancellation-lint, is a package of its own in `Lint/`, so that nothing here depends on
+// swift-syntax or swift-argument-parser.
 
 let package = Package(
     name: "swift-cancellation",
     platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9), .visionOS(.v1)],
-    products: coreProducts + lintProducts + wireProducts,
+    products: coreProducts + wireProducts,
     traits: wireTraits,
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-    ] + lintDependencies + wireDependencies,
-    targets: coreTargets + lintTargets + wireTargets
+    ] + wireDependencies,
+    targets: coreTargets + wireTargets
 )
 
 for target in package.targets where target.type != .plugin {

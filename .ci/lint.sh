@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
-# CI steps for cancellation-lint. Run from the repository root after the main build:
+# CI steps for cancellation-lint, the package in Lint/. Run from the repository root:
 #   bash .ci/lint.sh
-# Builds the linter (debug, so it reuses the main build's products), then lints the package's own
-# sources strictly: any finding, warning or error, fails the job.
+# Checks that the linter and its tests build with warnings as errors, that its tests pass, and that the
+# whole repository lints clean in strict mode: any finding, warning or error, fails the job. The linter
+# builds in Lint/.build, apart from the library's build (the library does not depend on swift-syntax).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-swift build --product cancellation-lint -Xswiftc -warnings-as-errors
-bin="$(swift build --show-bin-path)/cancellation-lint"
+swift build --package-path Lint --build-tests -Xswiftc -warnings-as-errors
+swift test --package-path Lint --skip-build
+bin="$(swift build --package-path Lint --show-bin-path)/cancellation-lint"
 
-# The repository's .cancellation-lint.yml excludes the deliberately bad test fixtures.
+# The repository's .cancellation-lint.yml excludes the deliberately bad test fixtures
+# (Lint/Tests/CancellationLintTests/Fixtures).
 targets=()
-for dir in Sources Tests Examples Plugins Benchmarks; do
+for dir in Sources Tests Examples Lint Benchmarks; do
     [ -d "$dir" ] && targets+=("$dir")
 done
 echo "cancellation-lint --strict ${targets[*]}"

@@ -5,7 +5,10 @@ import Foundation
 enum TestSupport {
     static let testsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     static let fixtures = testsDirectory.appendingPathComponent("Fixtures")
+    /// The linter's package, `Lint/`.
     static let packageRoot = testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+    /// The repository the linter's package sits in; the rule pages are in its `docs/lint/`.
+    static let repositoryRoot = packageRoot.deletingLastPathComponent()
 
     /// Every rule, including the opt-in ones.
     static let allRules = LintConfiguration(optInRules: Set(RuleID.allCases))

@@ -35,7 +35,7 @@ struct RuleFixtureTests {
             #expect(Self.fixtureNames.contains(id))
         }
         for id in ruleIDs {
-            let page = TestSupport.packageRoot.appendingPathComponent("docs/lint/\(id).md")
+            let page = TestSupport.repositoryRoot.appendingPathComponent("docs/lint/\(id).md")
             #expect(FileManager.default.fileExists(atPath: page.path), "missing docs/lint/\(id).md")
         }
     }
