@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Speed benchmark for cancellation-lint (not a test).
 #
-# Extracts the Sources of swift-nio 2.101.3 from the local package mirror, builds cancellation-lint in
-# release mode, then times cancellation-lint and `swift format lint -r` on the same tree in the same run
-# and prints both times and their ratio. The target: cancellation-lint takes under 1/5 of swift-format's time.
+# Extracts the Sources of swift-nio 2.101.3 from the local package mirror, builds cancellation-lint (the
+# package in Lint/) in release mode, then times cancellation-lint and `swift format lint -r` on the same
+# tree in the same run and prints both times and their ratio. The target: cancellation-lint takes under 1/5
+# of swift-format's time.
 #
 # Usage: bash Benchmarks/lint-speed.sh [path-to-swift-nio.git] [tag]
 set -euo pipefail
@@ -19,8 +20,8 @@ files=$(find "$work/Sources" -name '*.swift' | wc -l)
 lines=$(find "$work/Sources" -name '*.swift' -print0 | xargs -0 cat | wc -l)
 echo "corpus: swift-nio $tag Sources: $files files, $lines lines"
 
-swift build -c release --product cancellation-lint >/dev/null
-bin="$(swift build -c release --show-bin-path)/cancellation-lint"
+swift build -c release --package-path Lint --product cancellation-lint >/dev/null
+bin="$(swift build -c release --package-path Lint --show-bin-path)/cancellation-lint"
 
 if swift format --version >/dev/null 2>&1; then
     format=(swift format)
