@@ -7,7 +7,7 @@
 ///   - try-sleep
 /// opt_in_rules: [cancellation-remapped, unowned-endless-task]
 /// excluded:
-///   - Tests/CancellationLintTests/Fixtures
+///   - Lint/Tests/CancellationLintTests/Fixtures
 ///   - "**/Generated"
 /// ```
 public struct LintConfiguration: Sendable, Hashable {
