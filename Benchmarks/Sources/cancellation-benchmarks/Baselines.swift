@@ -1,25 +1,52 @@
-// The code a Swift developer writes today instead of this package, measured beside it (and, at the
-// end, a caller on an actor).
+// The code a Swift developer writes today instead of this package, measured beside it (and, at the end,
+// callers on an actor).
 
 import Cancellation
 
-/// A trivial awaited operation.
+/// An awaited operation that returns at once: the best case for anything that starts a child task
+/// synchronously.
 @inline(never)
-func trivialOperation() async -> Int { 42 }
+@Sendable func noOperation() async -> Int { 42 }
 
-/// The operation in a bare child task: what any timeout that cancels only its operation must at least do.
-func bareChildTask() async -> Int {
-    await withTaskGroup(of: Int.self) { group in
-        group.addTask { await trivialOperation() }
-        return await group.next()!
-    }
+/// An awaited operation that suspends once, as any operation that waits for something does.
+@inline(never)
+@Sendable func suspendingOperation() async -> Int {
+    await Task.yield()
+    return 42
 }
 
-/// The operation in a bare child task started with `addImmediateTask` (Swift 6.2), as `withTimeout` starts
-/// its own: shown beside B1, so the cost of the scope itself is visible apart from the cheaper start.
-func bareImmediateChildTask() async -> Int {
+/// The operations of the per-call figures, by the name their keys use.
+let operations: [(name: String, body: @Sendable () async -> Int)] = [
+    ("", noOperation),
+    ("_suspending", suspendingOperation),
+]
+
+/// The operation in a child task started with `addImmediateTask` (Swift 6.2) in a discarding group, as
+/// `withTimeout` starts its own: the cheapest child task for an operation that does not suspend.
+@inline(never)
+func immediateChild(_ operation: @escaping @Sendable () async -> Int) async -> Int {
+    // Sound: only the child writes it, and the group has waited for the child before it is read.
+    nonisolated(unsafe) var result = 0
+    await withDiscardingTaskGroup { group in
+        group.addImmediateTask { result = await operation() }
+    }
+    return result
+}
+
+/// The operation in an `async let` child: the task lives in the parent's task allocator, the cheapest child
+/// in memory and, once the operation suspends, in time.
+@inline(never)
+func asyncLetChild(_ operation: @escaping @Sendable () async -> Int) async -> Int {
+    async let result = operation()
+    return await result
+}
+
+/// The operation in a task-group child started with `addTask`, through the global executor: shown for
+/// reference, it is not the cheapest child.
+@inline(never)
+func taskGroupChild(_ operation: @escaping @Sendable () async -> Int) async -> Int {
     await withTaskGroup(of: Int.self) { group in
-        group.addImmediateTask { await trivialOperation() }
+        group.addTask { await operation() }
         return await group.next()!
     }
 }
@@ -58,31 +85,44 @@ func handWrittenRace<T: Sendable>(
     }
 }
 
-/// Calls made from an actor's own code: the timing loops run on the actor, so every call starts there,
-/// as it does in an app's `@MainActor` code or a server's actor.
+/// Calls made from an actor's own code: the timing loops run on the actor, so every call starts there, as
+/// it does in an app's `@MainActor` code or a server's actor, and the operation is isolated to the actor.
 actor ActorCaller {
-    private var sink = 0
+    private var value = 42
 
-    /// Median nanoseconds per call of `withTimeout` and of a bare child task, both called on this actor,
-    /// interleaved round by round.
+    /// The operation, isolated to this actor. (The immediate child below is isolated to the actor too: its
+    /// closure, written here, calls it without `await`.)
+    @inline(never)
+    func isolatedOperation() -> Int { value }
+
+    /// Median nanoseconds per call of `withTimeout` around an operation isolated to this actor, and of the
+    /// baseline: an immediate child started on this actor that runs the same actor-isolated operation (the
+    /// least a child-task timeout must do from here). The sides alternate in order round by round.
     func perCall(iterations: Int, rounds: Int) async throws -> (withTimeout: Double, bare: Double) {
         let clock = ContinuousClock()
         var ours: [Double] = []
         var bare: [Double] = []
+        var sink = 0
         for round in -1..<rounds {  // round -1 warms up
-            var start = clock.now
-            for _ in 0..<iterations {
-                sink &+= try await withTimeout(.seconds(60)) { await trivialOperation() }
-            }
-            if round >= 0 { ours.append(nanoseconds(start.duration(to: clock.now)) / Double(iterations)) }
-            start = clock.now
-            for _ in 0..<iterations {
-                sink &+= await withTaskGroup(of: Int.self) { group in
-                    group.addTask { await trivialOperation() }
-                    return await group.next()!
+            for side in (round % 2 == 0 ? [0, 1] : [1, 0]) {
+                let start = clock.now
+                if side == 0 {
+                    for _ in 0..<iterations {
+                        sink &+= try await withTimeout(.seconds(60)) { self.isolatedOperation() }
+                    }
+                } else {
+                    for _ in 0..<iterations {
+                        // Sound: only the child writes it, and the group has waited for it before it is read.
+                        nonisolated(unsafe) var result = 0
+                        await withDiscardingTaskGroup { group in
+                            group.addImmediateTask { result = self.isolatedOperation() }
+                        }
+                        sink &+= result
+                    }
                 }
+                let perCall = nanoseconds(start.duration(to: clock.now)) / Double(iterations)
+                if round >= 0 { side == 0 ? ours.append(perCall) : bare.append(perCall) }
             }
-            if round >= 0 { bare.append(nanoseconds(start.duration(to: clock.now)) / Double(iterations)) }
         }
         precondition(sink != Int.min)
         return (median(ours), median(bare))

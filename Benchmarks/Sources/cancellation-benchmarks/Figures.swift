@@ -5,73 +5,136 @@ import Synchronization
 func runAll(_ options: Options) async throws -> Report {
     var report = Report()
 
-    // B1, B2, B6: per-call costs, all sides interleaved in one measurement.
-    let costs = try await perCall(iterations: options.iterations, rounds: options.rounds, [
-        ("bare", { await bareChildTask() }),
-        ("bareImmediate", { await bareImmediateChildTask() }),
-        ("withTimeout", { try await withTimeout(.seconds(60)) { await trivialOperation() } }),
-        ("race", { try await handWrittenRace(.seconds(60)) { await trivialOperation() } }),
-        ("shield", { await withCancellationShield { await trivialOperation() } }),
-        ("cancelScope", { try await withCancelScope(deadline: .now + .seconds(60)) { _ in await trivialOperation() } ?? 0 }),
-    ])
-    let bare = costs["bare"]!, ours = costs["withTimeout"]!, race = costs["race"]!, immediate = costs["bareImmediate"]!
-    report.add("B1", json: format(ours / bare, digits: 3), line:
-        "B1 non-firing withTimeout ÷ bare child task: \(format(ours / bare)) (target ≤ 1.3) — withTimeout \(format(ours / 1_000)) µs, bare child task \(format(bare / 1_000)) µs per call; ÷ a bare immediate child task (\(format(immediate / 1_000)) µs, how withTimeout starts its child): \(format(ours / immediate))")
-    report.add("B2", json: format(race / ours, digits: 3), line:
-        "B2 hand-written race ÷ withTimeout: \(format(race / ours)) (target ≥ 5) — race \(format(race / 1_000)) µs per call")
+    // B1, B2, B6: per-call costs, all sides of one operation shape measured together, order rotating.
+    var costs: [String: Double] = [:]
+    if options.runs("B1") {
+    for (suffix, operation) in operations {
+        let measured = try await perCall(iterations: options.iterations, rounds: options.rounds, [
+            ("immediateChild", { await immediateChild(operation) }),
+            ("asyncLetChild", { await asyncLetChild(operation) }),
+            ("taskGroupChild", { await taskGroupChild(operation) }),
+            ("withTimeout", { try await withTimeout(.seconds(60)) { await operation() } }),
+            ("race", { try await handWrittenRace(.seconds(60)) { await operation() } }),
+            ("shield", { await withCancellationShield { await operation() } }),
+            ("cancelScope", { await withCancelScope(deadline: .now + .seconds(60)) { _ in await operation() } ?? 0 }),
+        ])
+        for name in measured.samples.keys { costs[name + suffix] = measured[name] }
+    }
+    func us(_ key: String) -> String { format(costs[key]! / 1_000, digits: 3) }
+    let b1 = costs["withTimeout"]! / costs["immediateChild"]!
+    let b1Suspending = costs["withTimeout_suspending"]! / costs["asyncLetChild_suspending"]!
+    report.add("B1", json: format(b1, digits: 3), line:
+        "B1 non-firing withTimeout ÷ immediate child task, no-op operation: \(format(b1)) (target ≤ 1.5) — withTimeout \(us("withTimeout")) µs, immediate child \(us("immediateChild")) µs, async let child \(us("asyncLetChild")) µs, task-group child \(us("taskGroupChild")) µs per call")
+    report.add("B1_suspending", json: format(b1Suspending, digits: 3), line:
+        "B1 non-firing withTimeout ÷ async let child task, operation suspending once: \(format(b1Suspending)) (target ≤ 1.2) — withTimeout \(us("withTimeout_suspending")) µs, async let child \(us("asyncLetChild_suspending")) µs, immediate child \(us("immediateChild_suspending")) µs, task-group child \(us("taskGroupChild_suspending")) µs per call")
+    report.add("B1_us", json: jsonObject(costs.sorted { $0.key < $1.key }.map { ($0.key, $0.value / 1_000) }), line:
+        "B1 per call, µs: " + costs.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value / 1_000, digits: 3))" }.joined(separator: ", "))
+    let b2 = costs["race"]! / costs["withTimeout"]!, b2Suspending = costs["race_suspending"]! / costs["withTimeout_suspending"]!
+    report.add("B2", json: format(b2, digits: 3), line:
+        "B2 hand-written race ÷ withTimeout, no-op operation: \(format(b2)) (target ≥ 5) — race \(us("race")) µs per call")
+    report.add("B2_suspending", json: format(b2Suspending, digits: 3), line:
+        "B2 hand-written race ÷ withTimeout, operation suspending once: \(format(b2Suspending)) (target ≥ 5) — race \(us("race_suspending")) µs per call")
+    }
 
-    // B3: memory per pending timeout, each side in a fresh process.
+    // B3: memory per pending operation, each side in a fresh process, less the bare pending operation.
+    if options.runs("B3") {
     let count = options.pendingCount
-    let baseBytes = try Double(child("memory", "bare", count: count))!
-    let timeoutBytes = try Double(child("memory", "withTimeout", count: count))!
-    let raceBytes = try Double(child("memory", "race", count: count))!
-    let childBytes = try Double(child("memory", "bareChild", count: count))!
-    let extra = (timeoutBytes - baseBytes) / Double(count)
-    let raceExtra = (raceBytes - baseBytes) / Double(count)
-    let childExtra = (childBytes - baseBytes) / Double(count)
-    report.add("B3", json: format(extra, digits: 0), line:
-        "B3 extra resident memory per pending timeout (\(count) pending): \(format(extra, digits: 0)) bytes (target ≤ 256) — hand-written race \(format(raceExtra, digits: 0)) bytes; a bare child task alone \(format(childExtra, digits: 0)) bytes, so the scope adds \(format(extra - childExtra, digits: 0)) bytes to the child it needs")
+    var bytes: [String: Double] = [:]
+    for side in ["bare", "withTimeout", "asyncLetChild", "immediateChild", "race"] {
+        for shape in ["sleep", "continuation"] where side != "race" || shape == "sleep" {
+            bytes["\(side)_\(shape)"] = try Double(child("memory", "\(side)_\(shape)", count: count))! / Double(count)
+        }
+    }
+    var extra: [(String, Double)] = []
+    for (key, value) in bytes.sorted(by: { $0.key < $1.key }) where !key.hasPrefix("bare_") {
+        let shape = key.hasSuffix("_sleep") ? "sleep" : "continuation"
+        extra.append((key, value - bytes["bare_\(shape)"]!))
+    }
+    let extraBytes = Dictionary(uniqueKeysWithValues: extra)
+    func bytesText(_ key: String) -> String { format(extraBytes[key]!, digits: 0) }
+    report.add("B3", json: jsonObject([("sleep", extraBytes["withTimeout_sleep"]!), ("continuation", extraBytes["withTimeout_continuation"]!)] + extra, digits: 0), line:
+        "B3 extra resident memory per pending withTimeout (\(count) pending, target ≤ 1,536 B): operation in Task.sleep \(bytesText("withTimeout_sleep")) B, waiting on a continuation \(bytesText("withTimeout_continuation")) B — async let child alone \(bytesText("asyncLetChild_sleep")) / \(bytesText("asyncLetChild_continuation")) B, immediate child alone \(bytesText("immediateChild_sleep")) / \(bytesText("immediateChild_continuation")) B, hand-written race \(bytesText("race_sleep")) B")
+
+    }
 
     // B4: lateness of timeouts firing under load, each side in a fresh process.
-    let firing = try parseLateness(child("firing", "withTimeout", count: options.firingCount))
-    let raceFiring = try parseLateness(child("firing", "race", count: options.firingCount))
-    report.add("B4", json: "{\"p50_ms\": \(format(firing.p50, digits: 3)), \"p99_ms\": \(format(firing.p99, digits: 3))}", line:
-        "B4 lateness of \(options.firingCount) timeouts firing over one second: p50 \(format(firing.p50, digits: 3)) ms, p99 \(format(firing.p99, digits: 3)) ms (targets ≤ 0.5 / ≤ 5) — hand-written race p50 \(format(raceFiring.p50, digits: 1)) ms, p99 \(format(raceFiring.p99, digits: 1)) ms")
+    if options.runs("B4") {
+    let firing = try Lateness(child("firing", "withTimeout", count: options.firingCount))
+    let raceFiring = try Lateness(child("firing", "race", count: options.firingCount))
+    let sleeping = try Lateness(child("firing", "sleep", count: options.firingCount))
+    let valid = firing.isValid && raceFiring.isValid && sleeping.isValid
+    report.add("B4", json: "{\"p50_ms\": \(format(firing.p50, digits: 3)), \"p99_ms\": \(format(firing.p99, digits: 3)), \"max_ms\": \(format(firing.max, digits: 3)), \"started_late\": \(firing.startedLate), \"wrong_errors\": \(firing.wrongErrors), \"valid\": \(valid), \"race\": \(raceFiring.json), \"sleep\": \(sleeping.json)}", line:
+        "B4 lateness of \(options.firingCount) timeouts firing over one second: p50 \(format(firing.p50, digits: 3)) ms, p99 \(format(firing.p99, digits: 3)) ms, max \(format(firing.max, digits: 1)) ms (targets ≤ 0.5 / ≤ 5) — bare Task.sleep(until:) to the same deadlines p50 \(format(sleeping.p50, digits: 3)) ms, p99 \(format(sleeping.p99, digits: 3)) ms, max \(format(sleeping.max, digits: 1)) ms; hand-written race p50 \(format(raceFiring.p50, digits: 1)) ms, p99 \(format(raceFiring.p99, digits: 1)) ms, max \(format(raceFiring.max, digits: 1)) ms" + (valid ? "" : " — NOT VALID: \(firing.startedLate + raceFiring.startedLate + sleeping.startedLate) calls started after their deadline, \(firing.wrongErrors + raceFiring.wrongErrors) ended with another error"))
+
+    }
 
     // B5: a scope rescheduled 1,000 times against 1,000 engine inserts (each with its removal).
+    if options.runs("B5") {
     let reschedules = try await perCall(iterations: max(10, options.iterations / 100), rounds: options.rounds, [
         ("rescheduled", {
-            try await withCancelScope(deadline: .now + .seconds(3_600)) { scope in
+            await withCancelScope(deadline: .now + .seconds(3_600)) { scope in
                 for step in 0..<1_000 { scope.reschedule(after: .seconds(3_600 + Int64(step))) }
                 return 1
             } ?? 0
         }),
-        ("scope", { try await withCancelScope(deadline: .now + .seconds(3_600)) { _ in 1 } ?? 0 }),
+        ("scope", { await withCancelScope(deadline: .now + .seconds(3_600)) { _ in 1 } ?? 0 }),
         ("inserts", { TimerEngineProbe.armAndDisarm(count: 1_000) }),
     ])
-    let rescheduleCost = reschedules["rescheduled"]! - reschedules["scope"]!
-    let insertCost = reschedules["inserts"]!
+    let rescheduleCost = reschedules["rescheduled"] - reschedules["scope"]
+    let insertCost = reschedules["inserts"]
     report.add("B5", json: format(rescheduleCost / insertCost, digits: 3), line:
         "B5 1,000 reschedules of one scope ÷ 1,000 engine inserts: \(format(rescheduleCost / insertCost)) (target ≤ 1) — \(format(rescheduleCost / 1_000)) µs vs \(format(insertCost / 1_000)) µs")
+    report.add("B5_us", json: jsonObject([("reschedules", rescheduleCost / 1_000), ("inserts", insertCost / 1_000)], digits: 3), line:
+        "B5 µs per 1,000: reschedules \(format(rescheduleCost / 1_000, digits: 3)), engine inserts \(format(insertCost / 1_000, digits: 3))")
 
-    let shield = costs["shield"]!, scope = costs["cancelScope"]!
+    }
+
+    // B6: the other scopes against the same immediate child, and a caller on an actor.
+    if options.runs("B1") {
+    let shield = costs["shield"]! / costs["immediateChild"]!, scope = costs["cancelScope"]! / costs["immediateChild"]!
     let fromActor = try await ActorCaller().perCall(iterations: options.iterations, rounds: options.rounds)
     let actorRatio = fromActor.withTimeout / fromActor.bare
-    report.add("B6", json: "{\"shield\": \(format(shield / bare, digits: 3)), \"cancel_scope\": \(format(scope / bare, digits: 3)), \"with_timeout_on_actor\": \(format(actorRatio, digits: 3))}", line:
-        "B6 per call ÷ bare child task: withCancellationShield \(format(shield / bare)), withCancelScope with a deadline \(format(scope / bare)); withTimeout called on an actor ÷ a bare child task called there \(format(actorRatio)) — \(format(fromActor.withTimeout / 1_000)) µs vs \(format(fromActor.bare / 1_000)) µs")
-    try await addStreamFigures(to: &report, options)
-    try await addPrimitiveFigures(to: &report, options)
+    report.add("B6", json: jsonObject([("shield", shield), ("cancel_scope", scope), ("with_timeout_on_actor", actorRatio), ("with_timeout_on_actor_us", fromActor.withTimeout / 1_000), ("immediate_child_on_actor_us", fromActor.bare / 1_000)], digits: 3), line:
+        "B6 per call ÷ immediate child task, no-op operation: withCancellationShield \(format(shield)), withCancelScope with a deadline \(format(scope)); withTimeout called on an actor ÷ an immediate child started there running the same actor-isolated operation \(format(actorRatio)) — \(format(fromActor.withTimeout / 1_000)) µs vs \(format(fromActor.bare / 1_000)) µs")
+    }
+    if options.runs("S1") { try await addStreamFigures(to: &report, options) }
+    if options.runs("L") { try await addPrimitiveFigures(to: &report, options) }
     return report
 }
 
-func parseLateness(_ output: String) throws -> (p50: Double, p99: Double) {
-    let parts = output.split(separator: " ").compactMap { Double($0) }
-    guard parts.count == 2 else { throw BenchmarkError("unexpected child output: \(output)") }
-    return (parts[0], parts[1])
+/// A JSON object of numbers.
+func jsonObject(_ pairs: [(String, Double)], digits: Int = 3) -> String {
+    "{" + pairs.map { "\"\($0.0)\": \(format($0.1, digits: digits))" }.joined(separator: ", ") + "}"
+}
+
+/// What a `firing` child reports: percentiles and maximum of the lateness in milliseconds, how many calls
+/// started after their deadline, and how many ended with an error other than the timeout's.
+struct Lateness {
+    var p50: Double, p99: Double, max: Double
+    var startedLate: Int, wrongErrors: Int
+
+    init(_ output: String) throws {
+        let parts = output.split(separator: " ")
+        guard parts.count == 5, let p50 = Double(parts[0]), let p99 = Double(parts[1]), let max = Double(parts[2]),
+              let startedLate = Int(parts[3]), let wrongErrors = Int(parts[4])
+        else { throw BenchmarkError("unexpected child output: \(output)") }
+        (self.p50, self.p99, self.max, self.startedLate, self.wrongErrors) = (p50, p99, max, startedLate, wrongErrors)
+    }
+
+    /// Whether every call started before its deadline and ended by its timeout.
+    var isValid: Bool { startedLate == 0 && wrongErrors == 0 }
+
+    var json: String {
+        "{\"p50_ms\": \(format(p50, digits: 3)), \"p99_ms\": \(format(p99, digits: 3)), \"max_ms\": \(format(max, digits: 3)), \"started_late\": \(startedLate), \"wrong_errors\": \(wrongErrors)}"
+    }
 }
 
 /// Counts operations that have started and are now waiting.
 let started = Atomic<Int>(0)
+/// Counts the calls of a `firing` child that started after their deadline.
+let startedLate = Atomic<Int>(0)
+/// Counts the calls of a `firing` child that ended otherwise than by their timeout.
+let wrongErrors = Atomic<Int>(0)
 
 func runChild(figure: String, side: String, count: Int) async throws -> String {
     switch figure {
@@ -84,54 +147,69 @@ func runChild(figure: String, side: String, count: Int) async throws -> String {
     }
 }
 
-/// The operation that never finishes by itself.
+/// The operation that never finishes by itself: sleeping.
 @Sendable func waitForever() async throws -> Int {
     started.add(1, ordering: .relaxed)
     try await Task.sleep(for: .seconds(3_600))
     return 0
 }
 
-@Sendable func pendingWithTimeout() async throws -> Int {
-    try await withTimeout(.seconds(3_600)) { try await waitForever() }
+/// Continuations of operations waiting forever, kept so that they are never destroyed.
+let parked = Mutex<[UnsafeContinuation<Void, Never>]>([])
+
+/// The operation that never finishes by itself: waiting on a continuation that is never resumed.
+@Sendable func waitOnContinuation() async throws -> Int {
+    started.add(1, ordering: .relaxed)
+    await withUnsafeContinuation { continuation in parked.withLock { $0.append(continuation) } }
+    return 0
 }
 
-@Sendable func pendingRace() async throws -> Int {
-    try await handWrittenRace(.seconds(3_600)) { try await waitForever() }
+// One function per side: a task's async frames hold the locals of everything its closure might run, and a
+// switch over every side inside the closure would give each task the frames of the largest side.
+@Sendable func withTimeoutSleep() async throws -> Int { try await withTimeout(.seconds(3_600)) { try await waitForever() } }
+@Sendable func withTimeoutContinuation() async throws -> Int { try await withTimeout(.seconds(3_600)) { try await waitOnContinuation() } }
+@Sendable func raceSleep() async throws -> Int { try await handWrittenRace(.seconds(3_600)) { try await waitForever() } }
+@Sendable func asyncLetSleep() async throws -> Int {
+    async let value = waitForever()
+    return try await value
 }
-
-@Sendable func pendingBareChild() async throws -> Int {
-    try await withThrowingTaskGroup(of: Int.self) { group in
-        group.addTask { try await waitForever() }
-        return try await group.next()!
-    }
+@Sendable func asyncLetContinuation() async throws -> Int {
+    async let value = waitOnContinuation()
+    return try await value
 }
-
-@Sendable func pendingScope() async throws -> Int {
-    try await withCancelScope { _ in try await waitForever() } ?? 0
+@Sendable func immediateSleep() async throws -> Int {
+    try await withThrowingDiscardingTaskGroup { group in group.addImmediateTask { _ = try await waitForever() } }
+    return 0
+}
+@Sendable func immediateContinuation() async throws -> Int {
+    try await withThrowingDiscardingTaskGroup { group in group.addImmediateTask { _ = try await waitOnContinuation() } }
+    return 0
 }
 
 /// Resident memory with `count` operations pending, each wrapped as `side` says.
 func pendingMemory(side: String, count: Int) async throws -> String {
-    // Each side is its own function, chosen before the tasks start: a task's async frames hold the locals
-    // of everything its closure might run, and a switch over every side inside the closure would give each
-    // task the frames of the largest side.
     let body: @Sendable () async throws -> Int
     switch side {
-    case "withTimeout": body = pendingWithTimeout
-    case "race": body = pendingRace
-    case "bareChild": body = pendingBareChild
-    case "scope": body = pendingScope
-    default: body = waitForever
+    case "withTimeout_sleep": body = withTimeoutSleep
+    case "withTimeout_continuation": body = withTimeoutContinuation
+    case "race_sleep": body = raceSleep
+    case "asyncLetChild_sleep": body = asyncLetSleep
+    case "asyncLetChild_continuation": body = asyncLetContinuation
+    case "immediateChild_sleep": body = immediateSleep
+    case "immediateChild_continuation": body = immediateContinuation
+    case "bare_sleep": body = waitForever
+    case "bare_continuation": body = waitOnContinuation
+    default: throw BenchmarkError("unknown memory side \(side)")
     }
     func spawn(_ n: Int) -> [Task<Int, any Error>] {
         (0..<n).map { _ in Task { try await body() } }
     }
-    // Warm up: the same work at a small scale, so one-off allocations are not counted.
-    let warm = spawn(1_000)
+    // Warm up: the same work at a small scale, so one-off allocations are not counted. (The warm-up's
+    // continuation waiters stay parked; they are the same on every side.)
+    _ = spawn(1_000)
     while started.load(ordering: .relaxed) < 1_000 { try await Task.sleep(for: .milliseconds(5)) }
-    for task in warm { task.cancel() }
-    for task in warm { _ = await task.result }
     started.store(0, ordering: .relaxed)
+    parked.withLock { $0.reserveCapacity(count + 2_000) }
     try await Task.sleep(for: .milliseconds(50))
 
     let before = residentBytes()
@@ -143,7 +221,9 @@ func pendingMemory(side: String, count: Int) async throws -> String {
     return String(after - before)
 }
 
-/// Lateness, in milliseconds, of `count` timeouts whose deadlines are spread evenly over one second.
+/// Lateness, in milliseconds, of `count` timeouts whose deadlines are spread evenly over one second: its
+/// median, 99th percentile and maximum, how many calls started after their deadline (which would make the
+/// figure meaningless), and how many ended with an error other than the side's timeout.
 func firingLateness(side: String, count: Int) async throws -> String {
     let clock = ContinuousClock()
     let lateness = Samples(capacity: count)
@@ -153,21 +233,24 @@ func firingLateness(side: String, count: Int) async throws -> String {
         for index in 0..<count {
             let deadline = start.advanced(by: spacing * index)
             group.addTask {
+                if clock.now >= deadline { startedLate.add(1, ordering: .relaxed) }
                 do {
-                    if side == "race" {
-                        _ = try await handWrittenRace(until: deadline) { try await waitForever() }
-                    } else {
-                        _ = try await withTimeout(at: deadline) { try await waitForever() }
+                    switch side {
+                    case "race": _ = try await handWrittenRace(until: deadline) { try await waitForever() }
+                    case "sleep": try await Task.sleep(until: deadline, clock: .continuous)
+                    default: _ = try await withTimeout(at: deadline) { try await waitForever() }
                     }
+                    if side != "sleep" { wrongErrors.add(1, ordering: .relaxed) }  // it returned: no timeout
                 } catch {
-                    let late = nanoseconds(deadline.duration(to: clock.now)) / 1e6
-                    lateness.append(late)
+                    let expected = side == "race" ? error is RaceTimeoutError : error is TimeoutError
+                    if !expected { wrongErrors.add(1, ordering: .relaxed) }
                 }
+                lateness.append(nanoseconds(deadline.duration(to: clock.now)) / 1e6)
             }
         }
     }
     let values = lateness.values
-    return "\(percentile(values, 0.5)) \(percentile(values, 0.99))"
+    return "\(percentile(values, 0.5)) \(percentile(values, 0.99)) \(values.max() ?? .nan) \(startedLate.load(ordering: .relaxed)) \(wrongErrors.load(ordering: .relaxed))"
 }
 
 /// Measurements appended from many tasks.

@@ -1,20 +1,22 @@
 import Foundation
 
-/// Times `iterations` sequential calls of each side, interleaving the sides round by round so that drift
-/// in the machine affects them alike, and returns each side's median nanoseconds per call.
+/// Times `iterations` sequential calls of each side in `rounds` rounds and returns each side's nanoseconds per
+/// call, one sample per round. The order of the sides rotates every round, so that no side always runs first
+/// or right after the same neighbour, and drift in the machine's speed falls on all of them alike.
 func perCall(
     iterations: Int,
     rounds: Int,
     _ sides: [(name: String, body: @Sendable () async throws -> Int)]
-) async throws -> [String: Double] {
+) async throws -> Costs {
     var samples: [String: [Double]] = [:]
     let clock = ContinuousClock()
     // Warm up every side once (caches, lazily started engine threads, metadata).
     for side in sides {
         for _ in 0..<min(iterations, 1_000) { _ = try await side.body() }
     }
-    for _ in 0..<rounds {
-        for side in sides {
+    for round in 0..<rounds {
+        for offset in 0..<sides.count {
+            let side = sides[(round + offset) % sides.count]
             var sink = 0
             let start = clock.now
             for _ in 0..<iterations { sink &+= try await side.body() }
@@ -23,7 +25,17 @@ func perCall(
             samples[side.name, default: []].append(nanoseconds(elapsed) / Double(iterations))
         }
     }
-    return samples.mapValues(median)
+    return Costs(samples: samples)
+}
+
+/// Nanoseconds per call of each side of a per-call measurement, one sample per round.
+struct Costs {
+    var samples: [String: [Double]]
+
+    /// The median over the rounds of side `name`.
+    subscript(name: String) -> Double {
+        median(samples[name] ?? [])
+    }
 }
 
 func nanoseconds(_ duration: Duration) -> Double {

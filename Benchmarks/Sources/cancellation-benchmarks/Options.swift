@@ -1,6 +1,12 @@
 struct Options: Sendable {
     var json: Bool
     var quick: Bool
+    /// The groups of figures to run (`--only B1,B3`), or every group when empty: `B1` (with B2 and B6), `B3`,
+    /// `B4`, `B5`, `S1`, `L` (L1–L3).
+    var only: Set<String> = []
+
+    /// Whether the group of figures `group` runs.
+    func runs(_ group: String) -> Bool { only.isEmpty || only.contains(group) }
 
     /// Calls per side per round for per-call figures.
     var iterations: Int { quick ? 2_000 : 50_000 }

@@ -1,7 +1,7 @@
 // cancellation-benchmarks: measures swift-cancellation beside the baselines a Swift developer would
 // otherwise use, all in one run, and prints one line per figure (or one JSON object with --json).
 //
-//     swift run -c release --package-path Benchmarks cancellation-benchmarks [--json] [--quick]
+//     swift run -c release --package-path Benchmarks cancellation-benchmarks [--json] [--quick] [--only B1,B3]
 
 import Foundation
 
@@ -17,8 +17,11 @@ if let index = arguments.firstIndex(of: "--child") {
     exit(0)
 }
 
-let options = Options(json: arguments.contains("--json"), quick: arguments.contains("--quick"))
-let report = try await Task.detached { try await runAll(options) }.value
+var options = Options(json: arguments.contains("--json"), quick: arguments.contains("--quick"))
+if let index = arguments.firstIndex(of: "--only"), index + 1 < arguments.count {
+    options.only = Set(arguments[index + 1].split(separator: ",").map(String.init))
+}
+let report = try await Task.detached { [options] in try await runAll(options) }.value
 if options.json {
     print(report.json)
 } else {
