@@ -16,12 +16,12 @@ extension ScopeCore {
     /// The operation runs in a child task because a timeout must cancel its operation without cancelling
     /// the caller, and Swift cancels whole tasks only. The operation runs where its own isolation says, as
     /// if the caller had called it: a closure written on the caller's actor is isolated to that actor, so
-    /// the call runs there; a nonisolated closure runs as any nonisolated async function does.
+    /// the call runs there (an immediate child starts on the actor's thread, so without a hop); a
+    /// nonisolated closure runs as any nonisolated async function does.
     ///
     /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
     ///   cancellation while the caller is not cancelled; then the outcome is `cancelledByScope`.
     @inlinable
-    @inline(__always)
     func run<Value>(
         isolation: isolated (any Actor)?,
         operation: () async throws -> Value
@@ -34,47 +34,54 @@ extension ScopeCore {
             // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call. The
             // caller could not run anything else meanwhile: it is suspended here for the whole operation.
             let box = UncheckedSendableBox(value: operation)
-            // The child is an `async let` child, cancelled with its caller by the task tree (no
-            // cancellation handler is needed). Its task is allocated in this task's allocator rather than
-            // with `malloc`, and an operation that suspends costs less per call than in a task-group child.
-            // What it costs is the start: the child is enqueued rather than run synchronously, so an
-            // operation that returns without suspending pays one trip through the executor (the README's
-            // Performance section has the figures).
+            // The child's result. Sound: only the child writes it, once, and this task takes it only after
+            // the group has waited for the child, which orders the write before the take. The value is not
+            // `sending`: it may be the caller's own state (an actor's property, say), and it goes back to
+            // that caller, which resumes on its own isolation; the operation that produced it ran where the
+            // caller's own call would have run it, while the caller waited. The error is `Sendable`.
+            nonisolated(unsafe) var result: OneShot<Result<Value, any Error>>?
+            // The child task is cancelled with its caller by the task tree; no cancellation handler is
+            // needed. The closure captures the caller's isolation, which is how the compiler's region
+            // checking models the hand-over (the operation stays with the caller's isolation); at run time a
+            // task-group child does not inherit an actor known only at run time (only `Task.init` and
+            // `Task.immediate` do), so the child starts without one and the operation's own isolation
+            // decides where it runs (see above).
             //
-            // The closure captures the caller's isolation, which is how the compiler's region checking
-            // models the hand-over (the operation stays with the caller's isolation); at run time the
-            // operation's own isolation decides where it runs (see above).
-            //
-            // The result comes back boxed. Sound: only the child produces it, and this task reads it only
-            // by awaiting the child, which orders the two. It is not `sending`: it may be the caller's own
-            // state (an actor's property, say), and it goes back to that caller, which resumes on its own
-            // isolation; the operation that produced it ran where the caller's own call would have run it,
-            // while the caller waited. The error is `Sendable`.
-            //
-            // Every byte of this frame counts: a pending scope keeps it in the caller's task, whose allocator
-            // takes a further 1 KB slab whenever a frame does not fit in what is left of the current one.
-            // The `async let` alone takes 640 bytes. Returning the result through it (rather than through a
-            // captured variable), ending the scope in the child, and classifying the result in functions
-            // that are not inlined keep the rest to under 200 bytes, which saves a slab per pending scope.
-            async let finished = { [isolation] in
-                _ = isolation
-                let result = await self.runOperation(box, beginningScope: true)
-                await self.end()
-                return UncheckedSendableBox(value: result)
-            }()
-            let result = await finished
+            // Where the platform has them, the child is an immediate one — it starts on this thread, so an
+            // operation that does not suspend runs to its end without a trip through an executor, and an
+            // operation isolated to the caller's actor starts there synchronously — in a discarding group: waiting for a typed result and
+            // draining a typed group are generic code in the standard library that looks up type metadata
+            // on every call. Each branch spells its closure out: handing one closure to a helper that starts
+            // the child made every pending scope's tasks about 1 KB larger (one more task-allocator slab).
+            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+                await withDiscardingTaskGroup { group in
+                    group.addImmediateTask { [isolation] in
+                        _ = isolation
+                        result = OneShot(await self.runOperation(box, beginningScope: true))
+                    }
+                }
+            } else if #available(macOS 14.0, iOS 17.0, watchOS 10.0, tvOS 17.0, *) {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { [isolation] in
+                        _ = isolation
+                        result = OneShot(await self.runOperation(box, beginningScope: true))
+                    }
+                }
+            } else {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { [isolation] in
+                        _ = isolation
+                        result = OneShot(await self.runOperation(box, beginningScope: true))
+                    }
+                    await group.waitForAll()
+                }
+            }
+            if let ending = finish() {
+                await ending.complete()
+            }
             // Whether the caller is cancelled matters only when the operation threw `CancellationError`, so
             // it is asked then (a caller cancelled by now sees its own cancellation, never a timeout).
-            return try outcome(of: result.value, callerIsCancelled: Task.isCancelled)
-        }
-    }
-
-    /// Ends the scope after its operation returned, in the operation's task: disarms the scope's timers,
-    /// stops an engine of the scope's own and logs a late finish.
-    @usableFromInline
-    func end() async {
-        if let ending = finish() {
-            await ending.complete()
+            return try outcome(of: result.take()!.take(), callerIsCancelled: Task.isCancelled)
         }
     }
 
@@ -163,7 +170,6 @@ extension ScopeCore {
     /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
     ///   cancellation while the caller is not cancelled.
     @inlinable
-    @inline(never)
     func outcome<Value>(
         of result: consuming Result<Value, any Error>,
         callerIsCancelled: @autoclosure () -> Bool
@@ -203,7 +209,6 @@ extension ScopeCore {
 
     /// The value of a completed outcome, or the error that stands for the scope's own cancellation.
     @inlinable
-    @inline(never)
     func value<Value>(of outcome: consuming Outcome<Value>) throws -> Value {
         switch consume outcome {
         case .completed(let value):
