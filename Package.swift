@@ -112,7 +112,7 @@ let wireTargets: [Target] = [
     ),
     .testTarget(
         name: "CancellationWireTests",
-        dependencies: ["Cancellation", "CancellationWire"]
+        dependencies: ["Cancellation", "CancellationTesting", "CancellationWire"]
     ),
     .testTarget(
         name: "CancellationGRPCTests",

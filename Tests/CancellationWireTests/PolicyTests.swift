@@ -1,4 +1,5 @@
 import Cancellation
+import CancellationTesting
 import CancellationWire
 import Testing
 
@@ -66,6 +67,27 @@ struct OutgoingTimeoutTests {
         #expect(longerValue <= .seconds(100))
     }
 
+    @Test("each attempt of a hedged call passes on what is left of the caller's deadline when it starts")
+    func hedgedAttempts() async throws {
+        let clock = ManualClock()
+        let sent = LockedBudgets()
+        let task = Task {
+            try await withTimeout(.seconds(2), clock: clock) {
+                try await withHedging(HedgingPolicy(maxAttempts: 2, delay: .fixed(.milliseconds(500))), clock: clock) { attempt in
+                    sent.append(attempt, OutgoingTimeout.current(configured: .seconds(10)))
+                    try await clock.sleep(for: attempt == 1 ? .seconds(10) : .milliseconds(5))  // the call
+                    return attempt
+                }
+            }
+        }
+        try await clock.waitForSleepers(count: 2)  // attempt 1 and the hedging delay
+        clock.advance(by: .milliseconds(500))
+        try await clock.waitForSleeper(until: clock.now.advanced(by: .milliseconds(5)))
+        clock.advance(by: .milliseconds(5))
+        #expect(try await task.value == 2)
+        #expect(sent.all.sorted { $0.0 < $1.0 }.map(\.1) == [.seconds(2), .milliseconds(1_500)])
+    }
+
     @Test("a deadline that has passed gives zero: do not send")
     func expired() async throws {
         let clock = ContinuousClock()
@@ -75,4 +97,15 @@ struct OutgoingTimeoutTests {
         }
         #expect(value == .some(.some(.zero)))
     }
+}
+
+/// The budgets a test's attempts would send, appended from concurrent attempts.
+final class LockedBudgets: Sendable {
+    private let values = LockedValue<[(Int, Duration?)]>([])
+
+    func append(_ attempt: Int, _ budget: Duration?) {
+        values.withLock { $0.append((attempt, budget)) }
+    }
+
+    var all: [(Int, Duration?)] { values.withLock { $0 } }
 }
