@@ -99,6 +99,7 @@ func runAll(_ options: Options) async throws -> Report {
     }
     if options.runs("S1") { try await addStreamFigures(to: &report, options) }
     if options.runs("L") { try await addPrimitiveFigures(to: &report, options) }
+    if options.runs("H") { try await addHedgingFigures(to: &report, options) }
     return report
 }
 

@@ -2,7 +2,7 @@ struct Options: Sendable {
     var json: Bool
     var quick: Bool
     /// The groups of figures to run (`--only B1,B3`), or every group when empty: `B1` (with B2 and B6), `B3`,
-    /// `B4`, `B5`, `S1`, `L` (L1–L3).
+    /// `B4`, `B5`, `S1`, `L` (L1–L3), `H` (H1, H2).
     var only: Set<String> = []
 
     /// Whether the group of figures `group` runs.
