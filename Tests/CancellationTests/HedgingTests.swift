@@ -36,8 +36,8 @@ struct HedgingTests {
                 try await Self.sleeping(attempt, for: attempt == 1 ? .seconds(10) : .milliseconds(20), on: clock, into: endings)
             }
         }
-        try await clock.waitForSleepers(count: 2)  // attempt 1 and the delay
-        #expect(clock.pendingDeadlines.contains(clock.now.advanced(by: .milliseconds(100))))
+        try await clock.waitForSleepers(count: 1)  // attempt 1
+        try await clock.waitForTimer(at: clock.now.advanced(by: .milliseconds(100)))  // the delay, a library timer
         clock.advance(by: .milliseconds(100))
         try await clock.waitForSleeper(until: clock.now.advanced(by: .milliseconds(20)))  // attempt 2
         clock.advance(by: .milliseconds(20))
@@ -46,7 +46,7 @@ struct HedgingTests {
         let loser = try #require(endings.all.first { $0.attempt == 1 })
         #expect(loser.cancelled)
         #expect(loser.reason?.contains("another hedged attempt (2) finished first") == true)
-        #expect(clock.pendingSleepers == 0, "nothing is left running")
+        #expect(clock.pendingSleepers == 0 && clock.pendingTimers == 0, "nothing is left running")
     }
 
     @Test("an attempt that answers before the delay is the only one")
@@ -59,7 +59,7 @@ struct HedgingTests {
         }
         #expect(value == 1)
         #expect(starts.all == [1])
-        #expect(clock.pendingSleepers == 0, "the delay's timer was cancelled and awaited")
+        #expect(clock.pendingTimers == 0, "the delay's timer was disarmed and its task awaited")
     }
 
     @Test("no more than maxAttempts attempts are ever started")
@@ -74,11 +74,15 @@ struct HedgingTests {
             }
         }
         for running in 1...3 {
-            try await clock.waitForSleepers(count: running + (running < 3 ? 1 : 0))
+            try await clock.waitForSleepers(count: running)
             #expect(starts.all.count == running)
-            if running < 3 { clock.advance(by: .milliseconds(50)) }
+            if running < 3 {
+                try await clock.waitForTimer(at: clock.now.advanced(by: .milliseconds(50)))
+                clock.advance(by: .milliseconds(50))
+            }
         }
-        #expect(clock.pendingSleepers == 3, "three attempts and no further delay")
+        #expect(clock.pendingSleepers == 3)
+        #expect(clock.pendingTimers == 0, "no further delay after the last attempt")
         clock.advance(by: .seconds(1))
         #expect(try await task.value == 1, "the first to answer wins; attempt 1 is due first")
         #expect(starts.all == [1, 2, 3])
@@ -118,7 +122,7 @@ struct HedgingTests {
                 return try await Self.sleeping(attempt, for: .seconds(1), on: clock, into: endings)
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .milliseconds(10))
         let error = try #require(await #expect(throws: RetryError.self) { try await task.value })
         #expect(error.reason == .notRetryable)
@@ -139,7 +143,7 @@ struct HedgingTests {
                 try await Self.sleeping(attempt, for: .seconds(1), on: clock, into: endings)
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .milliseconds(10))
         try await clock.waitForSleepers(count: 1)
         #expect(clock.pendingSleepers == 1, "no second attempt")
@@ -161,7 +165,7 @@ struct HedgingTests {
                 }
             }
         }
-        try await clock.waitForPending(sleeps: 2, timers: 1)
+        try await clock.waitForPending(sleeps: 1, timers: 2)  // attempt 1; the deadline and the delay
         clock.advance(by: .milliseconds(300))
         try await clock.waitForSleeper(until: clock.now.advanced(by: .milliseconds(1)))
         clock.advance(by: .milliseconds(1))
@@ -183,7 +187,7 @@ struct HedgingTests {
                 }
             }
         }
-        try await clock.waitForPending(sleeps: 2, timers: 1)
+        try await clock.waitForPending(sleeps: 1, timers: 2)
         clock.advance(by: .milliseconds(400))
         clock.advance(by: .milliseconds(50))
         #expect(try await task.value == 1)
@@ -199,7 +203,7 @@ struct HedgingTests {
                 try await Self.sleeping(attempt, for: .seconds(1), on: clock, into: endings)
             }
         }
-        try await clock.waitForSleepers(count: 2)
+        try await clock.waitForPending(sleeps: 1, timers: 1)
         clock.advance(by: .milliseconds(10))
         try await clock.waitForSleeper(until: clock.now.advanced(by: .seconds(1)))  // attempt 2
         task.cancel()
@@ -225,8 +229,8 @@ struct HedgingTests {
                 try await Self.sleeping(attempt, for: .milliseconds(30), on: clock, into: endings)
             }
         }
-        try await clock.waitForSleepers(count: 2)
-        #expect(clock.pendingDeadlines.contains(clock.now.advanced(by: .milliseconds(90))))
+        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimer(at: clock.now.advanced(by: .milliseconds(90)))
         clock.advance(by: .milliseconds(30))
         #expect(try await task.value == 1)
         #expect(tracker.count == 10, "a window of ten")

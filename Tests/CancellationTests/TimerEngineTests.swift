@@ -1,5 +1,6 @@
 @_spi(Testing) @testable import Cancellation
 import Testing
+import CancellationTesting
 
 /// The timer heap, the engine, and the wake-ups that drive it.
 @Suite("Timer engine")
@@ -410,5 +411,72 @@ final class RecordingEntry: TimerEntry, @unchecked Sendable {
 
     override func fire(token: UInt64) {
         fired.withLock { $0.append(token) }
+    }
+}
+
+/// The engine's own sleep, which hedged calls use for their delay.
+@Suite("Timer engine sleep")
+struct EngineSleepTests {
+    @Test("a sleep returns true when its deadline is reached, not before, and leaves no timer behind")
+    func reachesDeadline() async throws {
+        let clock = ManualClock()
+        let engine = clock.timerEngine
+        let deadline = clock.engineOffset(of: clock.now.advanced(by: .seconds(1)))
+        let task = Task { await engine.sleep(until: deadline) }
+        try await clock.waitForTimers(count: 1)
+        clock.advance(by: .milliseconds(999))
+        #expect(clock.pendingTimers == 1)
+        clock.advance(by: .milliseconds(1))
+        #expect(await task.value == true)
+        #expect(clock.pendingTimers == 0)
+    }
+
+    @Test("cancelling a sleep returns false at once and disarms its timer")
+    func cancelledWhileSleeping() async throws {
+        let clock = ManualClock()
+        let engine = clock.timerEngine
+        let deadline = clock.engineOffset(of: clock.now.advanced(by: .seconds(60)))
+        let task = Task { await engine.sleep(until: deadline) }
+        try await clock.waitForTimers(count: 1)
+        task.cancel()
+        #expect(await task.value == false)
+        #expect(clock.pendingTimers == 0)
+        #expect(clock.now.offset == .zero)
+    }
+
+    @Test("a task cancelled before it sleeps does not sleep or arm anything")
+    func cancelledBefore() async throws {
+        let clock = ManualClock()
+        let engine = clock.timerEngine
+        let deadline = clock.engineOffset(of: clock.now.advanced(by: .seconds(60)))
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return await engine.sleep(until: deadline)
+        }
+        #expect(await task.value == false)
+        #expect(clock.pendingTimers == 0)
+    }
+
+    @Test("a deadline in the past returns true at once")
+    func pastDeadline() async {
+        let clock = ManualClock()
+        clock.advance(by: .seconds(5))
+        #expect(await clock.timerEngine.sleep(until: clock.engineOffset(of: clock.now.advanced(by: .seconds(-1)))) == true)
+    }
+
+    @Test("racing cancellation against firing resumes each sleep exactly once, with one of the two outcomes")
+    func cancelRacesFire() async throws {
+        let clock = ManualClock()
+        let engine = clock.timerEngine
+        for _ in 0..<200 {
+            let deadline = clock.engineOffset(of: clock.now.advanced(by: .milliseconds(1)))
+            let task = Task { await engine.sleep(until: deadline) }
+            try await clock.waitForTimers(count: 1)
+            async let cancelling: Void = task.cancel()
+            clock.advance(by: .milliseconds(1))
+            await cancelling
+            _ = await task.value  // either outcome; a double resume would trap, a lost one would hang
+            #expect(clock.pendingTimers == 0)
+        }
     }
 }

@@ -80,7 +80,8 @@ struct OutgoingTimeoutTests {
                 }
             }
         }
-        try await clock.waitForSleepers(count: 2)  // attempt 1 and the hedging delay
+        try await clock.waitForSleepers(count: 1)  // attempt 1
+        try await clock.waitForTimers(count: 2)  // the deadline and the hedging delay
         clock.advance(by: .milliseconds(500))
         try await clock.waitForSleeper(until: clock.now.advanced(by: .milliseconds(5)))
         clock.advance(by: .milliseconds(5))

@@ -30,8 +30,13 @@ struct EchoService: RegistrableRPCService {
 
 /// Runs `body` with a loopback server (with or without the deadline interceptor) and a client connected
 /// to it (with or without the client interceptor); both are shut down when `body` returns.
+///
+/// - Parameters:
+///   - intercepted: Whether the server has the deadline interceptor.
+///   - clientIntercepted: Whether the client has the deadline interceptor.
 func withGRPCPair<Result: Sendable>(
-    intercepted: Bool,
+    server intercepted: Bool,
+    client clientIntercepted: Bool,
     body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
 ) async throws -> Result {
     let serverInterceptors: [any ServerInterceptor] = intercepted
@@ -47,13 +52,15 @@ func withGRPCPair<Result: Sendable>(
         }
         return try await withGRPCClient(
             transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext),
-            interceptors: intercepted ? [ClientDeadlineInterceptor()] : [],
+            interceptors: clientIntercepted ? [ClientDeadlineInterceptor()] : [],
             handleClient: body
         )
     }
 }
 
-func measureGRPC(requestsPerRound: Int, rounds: Int) async throws -> HopFigure {
+/// W1 and its breakdown: both interceptors, the server's alone and the client's alone, each against the
+/// same call without any (each figure interleaved on its own, so each has its own baseline).
+func measureGRPC(requestsPerRound: Int, rounds: Int) async throws -> (both: HopFigure, server: HopFigure, client: HopFigure) {
     var options = CallOptions.defaults
     options.timeout = .seconds(10)
     let call: @Sendable (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Void = { [options] client in
@@ -66,16 +73,23 @@ func measureGRPC(requestsPerRound: Int, rounds: Int) async throws -> HopFigure {
         ) { try $0.message }
         guard reply == "ping" else { throw BenchmarkError.wrongReply(reply) }
     }
-    return try await withGRPCPair(intercepted: false) { plain in
-        try await withGRPCPair(intercepted: true) { intercepted in
-            try await interleaved(
-                rounds: rounds,
-                requests: requestsPerRound,
-                without: { try await call(plain) },
-                with: { try await call(intercepted) }
-            )
+    func figure(server: Bool, client: Bool) async throws -> HopFigure {
+        try await withGRPCPair(server: false, client: false) { plain in
+            try await withGRPCPair(server: server, client: client) { intercepted in
+                try await interleaved(
+                    rounds: rounds,
+                    requests: requestsPerRound,
+                    without: { try await call(plain) },
+                    with: { try await call(intercepted) }
+                )
+            }
         }
     }
+    return (
+        try await figure(server: true, client: true),
+        try await figure(server: true, client: false),
+        try await figure(server: false, client: true)
+    )
 }
 
 enum BenchmarkError: Error {

@@ -49,38 +49,44 @@ func withHTTPServer<Value: Sendable>(middleware: Bool, _ body: (Int) async throw
     }
 }
 
-func measureHTTP(requestsPerRound: Int, rounds: Int) async throws -> HopFigure {
+/// W2 and its breakdown: the middleware and the client integration together, the middleware alone (a plain
+/// client sending the same header) and the client integration alone (against a plain server), each against
+/// plain Hummingbird and plain AsyncHTTPClient (each figure interleaved on its own).
+func measureHTTP(requestsPerRound: Int, rounds: Int) async throws -> (both: HopFigure, server: HopFigure, client: HopFigure) {
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    let figure: Result<HopFigure, any Error>
+    let figures: Result<(both: HopFigure, server: HopFigure, client: HopFigure), any Error>
     do {
-        figure = .success(try await withHTTPServer(middleware: false) { plainPort in
+        figures = .success(try await withHTTPServer(middleware: false) { plainPort in
             try await withHTTPServer(middleware: true) { deadlinePort in
-                var timedRequest = HTTPClientRequest(url: "http://127.0.0.1:\(plainPort)/ping")
-                timedRequest.headers.add(name: RequestTimeoutHeader.name, value: "10000")
-                let deadlineRequest = HTTPClientRequest(url: "http://127.0.0.1:\(deadlinePort)/ping")
-                return try await interleaved(
-                    rounds: rounds,
-                    requests: requestsPerRound,
-                    without: {
-                        // The plain client sends the same header by hand, and bounds the head by the same 10 s.
-                        let response = try await client.execute(timedRequest, timeout: .seconds(10))
-                        let body = try await response.body.collect(upTo: 1 << 16)
-                        guard response.status == .ok, body.readableBytes == 4 else {
-                            throw BenchmarkError.wrongStatus(response.status.code)
-                        }
-                    },
-                    with: {
-                        let (status, bytes) = try await client.withResponse(to: deadlineRequest, timeout: .seconds(10)) { response in
-                            (response.status.code, try await response.body.collect(upTo: 1 << 16).readableBytes)
-                        }
-                        guard status == 200, bytes == 4 else { throw BenchmarkError.wrongStatus(status) }
+                func plainCall(port: Int) async throws {
+                    // The plain client sends the same header by hand, and bounds the head by the same 10 s.
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ping")
+                    request.headers.add(name: RequestTimeoutHeader.name, value: "10000")
+                    let response = try await client.execute(request, timeout: .seconds(10))
+                    let body = try await response.body.collect(upTo: 1 << 16)
+                    guard response.status == .ok, body.readableBytes == 4 else {
+                        throw BenchmarkError.wrongStatus(response.status.code)
                     }
-                )
+                }
+                func integratedCall(port: Int) async throws {
+                    let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ping")
+                    let (status, bytes) = try await client.withResponse(to: request, timeout: .seconds(10)) { response in
+                        (response.status.code, try await response.body.collect(upTo: 1 << 16).readableBytes)
+                    }
+                    guard status == 200, bytes == 4 else { throw BenchmarkError.wrongStatus(status) }
+                }
+                let both = try await interleaved(rounds: rounds, requests: requestsPerRound,
+                    without: { try await plainCall(port: plainPort) }, with: { try await integratedCall(port: deadlinePort) })
+                let server = try await interleaved(rounds: rounds, requests: requestsPerRound,
+                    without: { try await plainCall(port: plainPort) }, with: { try await plainCall(port: deadlinePort) })
+                let clientOnly = try await interleaved(rounds: rounds, requests: requestsPerRound,
+                    without: { try await plainCall(port: plainPort) }, with: { try await integratedCall(port: plainPort) })
+                return (both, server, clientOnly)
             }
         })
     } catch {
-        figure = .failure(error)
+        figures = .failure(error)
     }
     try await client.shutdown()
-    return try figure.get()
+    return try figures.get()
 }

@@ -39,9 +39,13 @@ if json {
             figure.ratio, figure.with / 1_000, figure.without / 1_000, (figure.with - figure.without) / 1_000
         )
     }
-    print("{\"W1\": \(object(grpc)), \"W2\": \(object(http))}")
+    print("{\"W1\": \(object(grpc.both)), \"W1_server\": \(object(grpc.server)), \"W1_client\": \(object(grpc.client)), \"W2\": \(object(http.both)), \"W2_server\": \(object(http.server)), \"W2_client\": \(object(http.client))}")
 } else {
     print("Per-hop overhead, \(requestsPerRound) sequential requests × \(rounds) interleaved rounds, medians:")
-    print(describe("W1", "gRPC unary, both interceptors", grpc))
-    print(describe("W2", "HTTP, Hummingbird middleware + AsyncHTTPClient integration", http))
+    print(describe("W1", "gRPC unary, both interceptors", grpc.both))
+    print(describe("W1 server", "gRPC unary, the server interceptor alone", grpc.server))
+    print(describe("W1 client", "gRPC unary, the client interceptor alone", grpc.client))
+    print(describe("W2", "HTTP, Hummingbird middleware + AsyncHTTPClient integration", http.both))
+    print(describe("W2 server", "HTTP, the Hummingbird middleware alone", http.server))
+    print(describe("W2 client", "HTTP, the AsyncHTTPClient integration alone", http.client))
 }

@@ -105,12 +105,12 @@ extension Duration {
 
 /// The random draws of one call's jitter.
 struct JitterSource {
-    private var seeded: SplitMix64?
+    private var seeded: SeededGenerator?
     private let jitter: RetryPolicy.Jitter
 
     init(_ jitter: RetryPolicy.Jitter) {
         self.jitter = jitter
-        if case .fullSeeded(let seed) = jitter { seeded = SplitMix64(seed: seed) }
+        if case .fullSeeded(let seed) = jitter { seeded = SeededGenerator(seed: seed) }
     }
 
     /// A backoff at most `ceiling`, drawn as the policy's jitter says.
@@ -130,7 +130,7 @@ struct JitterSource {
 }
 
 /// A small, fast, seedable generator (Steele, Lea and Flood's SplitMix64), for reproducible jitter.
-struct SplitMix64: RandomNumberGenerator {
+struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }

@@ -56,25 +56,33 @@ nonisolated(nonsending) public func withHedging<Value: Sendable, C: Clock>(
         var mayHedge = true
         var lastError: (any Error)?
 
+        /// The body of attempt `attempt`'s child task.
+        @Sendable func runAttempt(_ attempt: Int) async -> HedgeEvent<Value> {
+            let start = clock.now
+            do {
+                let value = try await withCancelScope(clock: clock, fileID: fileID, line: line) { scope in
+                    scopes.withLock { $0[attempt] = scope }
+                    return try await operation(attempt)
+                }
+                scopes.withLock { _ = $0.removeValue(forKey: attempt) }
+                // `nil`: the scope was cancelled because another attempt won.
+                guard let value else { return .finished(attempt, .failure(CancellationError()), .zero) }
+                return .finished(attempt, .success(value), start.duration(to: clock.now))
+            } catch {
+                scopes.withLock { _ = $0.removeValue(forKey: attempt) }
+                return .finished(attempt, .failure(error), .zero)
+            }
+        }
         func startAttempt() {
             started += 1
             running += 1
             let attempt = started
-            group.addTask {
-                let start = clock.now
-                do {
-                    let value = try await withCancelScope(clock: clock, fileID: fileID, line: line) { scope in
-                        scopes.withLock { $0[attempt] = scope }
-                        return try await operation(attempt)
-                    }
-                    scopes.withLock { _ = $0.removeValue(forKey: attempt) }
-                    // `nil`: the scope was cancelled because another attempt won.
-                    guard let value else { return .finished(attempt, .failure(CancellationError()), .zero) }
-                    return .finished(attempt, .success(value), start.duration(to: clock.now))
-                } catch {
-                    scopes.withLock { _ = $0.removeValue(forKey: attempt) }
-                    return .finished(attempt, .failure(error), .zero)
-                }
+            // An immediate child starts on this thread: an attempt that answers without suspending costs no
+            // trip through the executor.
+            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+                group.addImmediateTask { await runAttempt(attempt) }
+            } else {
+                group.addTask { await runAttempt(attempt) }
             }
         }
         /// Arms the delay before the next attempt, if another may start.
@@ -84,7 +92,7 @@ nonisolated(nonsending) public func withHedging<Value: Sendable, C: Clock>(
             let due = generation
             let delay = policy.currentDelay
             group.addTask {
-                try? await clock.sleep(for: delay)
+                await hedgingDelay(delay, on: clock)
                 return .delayPassed(due)
             }
         }
@@ -170,6 +178,19 @@ nonisolated(nonsending) public func withHedging<Value: Sendable>(
     operation: @escaping @Sendable (_ attempt: Int) async throws -> Value
 ) async throws -> Value {
     try await withHedging(policy, clock: ContinuousClock(), isRetryable: isRetryable, fileID: fileID, line: line, operation: operation)
+}
+
+/// Sleeps `delay` on `clock` — on the clock's timer engine where the library has one (the standard clocks
+/// and `ManualClock`): a heap entry rather than a platform timer per hedged call — or returns early when
+/// the task is cancelled.
+func hedgingDelay<C: Clock>(_ delay: Duration, on clock: C) async where C.Duration == Duration {
+    if C.self == ContinuousClock.self || C.self == SuspendingClock.self || clock is any _TimerEngineDrivenClock {
+        // These clocks' engines are shared, so `serving` makes no wake-up of its own to stop.
+        let (engine, start, _) = TimerEngine.serving(clock, start: clock.now)
+        _ = await engine.sleep(until: start.adding(delay))
+    } else {
+        try? await clock.sleep(for: delay)
+    }
 }
 
 /// What a child task of a hedged call reports.
