@@ -91,9 +91,18 @@ nonisolated(nonsending) public func withHedging<Value: Sendable, C: Clock>(
             generation += 1
             let due = generation
             let delay = policy.currentDelay
-            group.addTask {
-                await hedgingDelay(delay, on: clock)
-                return .delayPassed(due)
+            // An immediate child arms its timer and suspends on this thread: no trip through the executor
+            // (and no thread woken) for a delay that, most of the time, is cancelled before it passes.
+            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+                group.addImmediateTask {
+                    await hedgingDelay(delay, on: clock)
+                    return .delayPassed(due)
+                }
+            } else {
+                group.addTask {
+                    await hedgingDelay(delay, on: clock)
+                    return .delayPassed(due)
+                }
             }
         }
         /// Whether a further attempt may start now, taking a token from the budget if so.
