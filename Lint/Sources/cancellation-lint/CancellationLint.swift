@@ -12,13 +12,17 @@ struct CancellationLint: AsyncParsableCommand {
             Lints the given Swift files and folders (default: the current directory), skipping build folders \
             (.build, hidden folders, DerivedData, Pods, node_modules, build).
 
+            Each file is linted with the nearest .cancellation-lint.yml in its folder or a folder above \
+            (--config names one for all). A path of - lints standard input, named <stdin>, with the \
+            configuration found from the current directory.
+
             Exit status: 0 when clean, 1 when there are error findings (or any findings with --strict), \
             2 on a usage, configuration or I/O error.
             """,
         version: "0.1.0"
     )
 
-    @Argument(help: "Swift files or folders to lint.", completion: .file())
+    @Argument(help: "Swift files or folders to lint; - reads one file from standard input.", completion: .file())
     var paths: [String] = []
 
     @Option(help: "Output format: text, json or sarif.")
@@ -27,7 +31,7 @@ struct CancellationLint: AsyncParsableCommand {
     @Flag(help: "Treat warnings like errors for the exit status.")
     var strict = false
 
-    @Option(help: "Configuration file (default: ./\(LintConfiguration.defaultFileName) when present).")
+    @Option(help: "Configuration file for every file (default: the \(LintConfiguration.defaultFileName) nearest to each file, in its folder or above).")
     var config: String?
 
     @Option(name: .customLong("enable"), help: "Enable a rule, including opt-in rules (repeatable).")
@@ -71,24 +75,40 @@ struct CancellationLint: AsyncParsableCommand {
             }
             return
         }
-        var configuration: LintConfiguration
-        let configBase: String
+        let enabledRules = self.enabledRules, disabledRules = self.disabledRules
+        let resolver: ConfigurationResolver
         do {
-            (configuration, configBase) = try loadConfiguration()
+            resolver = try ConfigurationResolver(explicitPath: config) { configuration in
+                for rule in enabledRules {
+                    configuration.disabledRules.remove(rule)
+                    configuration.optInRules.insert(rule)
+                }
+                configuration.disabledRules.formUnion(disabledRules)
+            }
         } catch {
             Self.printError(error.message)
             throw ExitCode(2)
         }
-        for rule in enabledRules {
-            configuration.disabledRules.remove(rule)
-            configuration.optInRules.insert(rule)
-        }
-        configuration.disabledRules.formUnion(disabledRules)
 
-        let collector = FileCollector(configuration: configuration, configBase: configBase)
-        let collected = collector.collect(paths.isEmpty ? ["."] : paths)
-        let linter = SourceLinter(configuration: configuration)
-        let results = await LintRunner.lint(files: collected.files, with: linter)
+        let readsStandardInput = paths.contains("-")
+        let roots = paths.filter { $0 != "-" }
+        let collector = FileCollector(resolver: resolver)
+        let collected = roots.isEmpty && readsStandardInput ? FileCollector.Result() : collector.collect(roots.isEmpty ? ["."] : roots)
+        let files = collected.files.map { path in
+            (path: path, linter: SourceLinter(configuration: resolver.resolve(path, isDirectory: false).configuration))
+        }
+        var results = await LintRunner.lint(files: files)
+        var fileCount = collected.files.count
+        if readsStandardInput {
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            let configuration = resolver.resolve(".", isDirectory: true).configuration
+            results.findings += SourceLinter(configuration: configuration).lint(source: String(decoding: data, as: UTF8.self), path: "<stdin>")
+            fileCount += 1
+        }
+        if !resolver.errors.isEmpty {
+            for message in resolver.errors { Self.printError(message) }
+            throw ExitCode(2)
+        }
 
         var ioErrors = collected.errors
         ioErrors.append(contentsOf: results.errors)
@@ -97,7 +117,7 @@ struct CancellationLint: AsyncParsableCommand {
         let output: String
         switch format {
         case .text: output = TextReporter.render(findings)
-        case .json: output = try JSONReporter.render(findings, fileCount: collected.files.count)
+        case .json: output = try JSONReporter.render(findings, fileCount: fileCount)
         case .sarif: output = try SARIFReporter.render(findings)
         }
         if !output.isEmpty {
@@ -109,7 +129,7 @@ struct CancellationLint: AsyncParsableCommand {
         if !quiet {
             let errors = findings.filter { $0.severity == .error }.count
             let summary =
-                "cancellation-lint: \(findings.count) finding\(findings.count == 1 ? "" : "s") (\(errors) error\(errors == 1 ? "" : "s")) in \(collected.files.count) file\(collected.files.count == 1 ? "" : "s")\n"
+                "cancellation-lint: \(findings.count) finding\(findings.count == 1 ? "" : "s") (\(errors) error\(errors == 1 ? "" : "s")) in \(fileCount) file\(fileCount == 1 ? "" : "s")\n"
             FileHandle.standardError.write(Data(summary.utf8))
         }
         if !ioErrors.isEmpty { throw ExitCode(2) }
@@ -122,33 +142,6 @@ struct CancellationLint: AsyncParsableCommand {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     }
 
-    private func loadConfiguration() throws(ToolError) -> (LintConfiguration, String) {
-        let fileManager = FileManager.default
-        let path: String
-        if let config {
-            path = config
-        } else {
-            let defaultPath = LintConfiguration.defaultFileName
-            guard fileManager.fileExists(atPath: defaultPath) else {
-                return (LintConfiguration(), fileManager.currentDirectoryPath)
-            }
-            path = defaultPath
-        }
-        guard let data = fileManager.contents(atPath: path) else {
-            throw ToolError(message: "cannot read configuration file '\(path)'")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ToolError(message: "configuration file '\(path)' is not valid UTF-8")
-        }
-        do {
-            let configuration = try LintConfiguration.parse(text)
-            let absolute = FileCollector.absolute(path)
-            let base = (absolute as NSString).deletingLastPathComponent
-            return (configuration, base)
-        } catch {
-            throw ToolError(message: "invalid configuration file '\(path)': \(error.description)")
-        }
-    }
 }
 
 struct ToolError: Error {

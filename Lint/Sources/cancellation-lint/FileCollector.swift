@@ -1,11 +1,11 @@
 import CancellationLintRules
 import Foundation
 
-/// Finds the Swift files to lint below the given paths.
+/// Finds the Swift files to lint below the given paths, leaving out what the configuration that applies to
+/// each one excludes.
 struct FileCollector {
-    var configuration: LintConfiguration
-    /// Absolute directory that `excluded` patterns are relative to.
-    var configBase: String
+    /// Which configuration applies where.
+    var resolver: ConfigurationResolver
 
     /// Folder names that are never descended into (besides hidden folders).
     static let skippedFolderNames: Set<String> = ["DerivedData", "Pods", "node_modules", "build", "Carthage"]
@@ -20,12 +20,15 @@ struct FileCollector {
         return (joined as NSString).standardizingPath
     }
 
+    /// Whether the configuration that applies at `path` excludes it. A folder is judged by the configuration
+    /// of the folder it is in, as a file is.
     func isExcluded(_ path: String) -> Bool {
-        guard !configuration.excluded.isEmpty else { return false }
+        let resolved = resolver.resolve(path, isDirectory: false)
+        guard !resolved.configuration.excluded.isEmpty else { return false }
         let absolutePath = Self.absolute(path)
-        let base = configBase.hasSuffix("/") ? configBase : configBase + "/"
+        let base = resolved.base.hasSuffix("/") ? resolved.base : resolved.base + "/"
         guard absolutePath.hasPrefix(base) else { return false }
-        return configuration.isExcluded(relativePath: String(absolutePath.dropFirst(base.count)))
+        return resolved.configuration.isExcluded(relativePath: String(absolutePath.dropFirst(base.count)))
     }
 
     static func display(_ path: String) -> String {
@@ -95,13 +98,14 @@ enum LintRunner {
         case failure(String)
     }
 
-    static func lint(files: [String], with linter: SourceLinter) async -> Result {
+    /// Lints each file with its own linter (the one its configuration makes).
+    static func lint(files: [(path: String, linter: SourceLinter)]) async -> Result {
         let width = max(1, ProcessInfo.processInfo.activeProcessorCount)
         return await withTaskGroup(of: Outcome.self) { group in
             var result = Result()
             var next = 0
             func add() {
-                let path = files[next]
+                let (path, linter) = files[next]
                 next += 1
                 group.addTask {
                     guard let data = FileManager.default.contents(atPath: path) else {

@@ -27,7 +27,7 @@ enum Binary {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], in directory: URL) throws -> Output {
+    static func run(_ arguments: [String], in directory: URL, input: String? = nil) throws -> Output {
         let binary = try #require(url, "cancellation-lint binary not found; build it first")
         let process = Process()
         process.executableURL = binary
@@ -37,7 +37,11 @@ enum Binary {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        let inputPipe = Pipe()
+        process.standardInput = inputPipe
         try process.run()
+        inputPipe.fileHandleForWriting.write(Data((input ?? "").utf8))
+        try inputPipe.fileHandleForWriting.close()
         // Read before waiting so a large output cannot fill the pipe and block the child.
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
@@ -174,6 +178,63 @@ struct EndToEndTests {
         let viaOption = try Binary.run(["--config", ".cancellation-lint.yml", "--disable", "swallowed-cancellation-loop"], in: tree.root)
         #expect(viaOption.status == 0)
         #expect(viaOption.stdout.isEmpty)
+    }
+
+    @Test("The configuration nearest above each file applies, wherever the command is run from")
+    func configurationDiscovery() throws {
+        let tree = try ScratchTree()
+        try tree.write(
+            "disabled_rules:\n  - try-sleep\nexcluded:\n  - Sources/App/Broken.swift\n  - Tests\n",
+            to: ".cancellation-lint.yml"
+        )
+        let fromRoot = try Binary.run(["--quiet"], in: tree.root)
+        let app = tree.root.appendingPathComponent("Sources/App")
+        let fromFolder = try Binary.run(["--quiet"], in: app)
+        let namedFiles = try Binary.run(["--quiet", "Worker.swift", "Broken.swift", "Clean.swift"], in: app)
+        // The same one finding each time; Broken.swift stays excluded and try-sleep stays off.
+        #expect(fromRoot.stdout.split(separator: "\n").count == 1)
+        #expect(fromRoot.stdout.contains("[swallowed-cancellation-loop]"))
+        for result in [fromFolder, namedFiles] {
+            #expect(result.status == fromRoot.status)
+            #expect(result.stdout.split(separator: "\n").count == 1)
+            #expect(result.stdout.contains("[swallowed-cancellation-loop]"))
+            #expect(!result.stdout.contains("[unparsable-file]"))
+        }
+    }
+
+    @Test("A nearer configuration replaces a farther one for the files below it")
+    func nestedConfiguration() throws {
+        let tree = try ScratchTree()
+        try tree.write("excluded:\n  - Tests\n  - Sources/App/Broken.swift\n", to: ".cancellation-lint.yml")
+        try tree.write("disabled_rules:\n  - swallowed-cancellation-loop\nexcluded:\n  - App/Broken.swift\n", to: "Sources/.cancellation-lint.yml")
+        let result = try Binary.run(["--quiet"], in: tree.root)
+        #expect(!result.stdout.contains("[swallowed-cancellation-loop]"), "Sources/ has its own configuration")
+        let rootOnly = try Binary.run(["--quiet", "--config", ".cancellation-lint.yml"], in: tree.root)
+        #expect(rootOnly.stdout.contains("[swallowed-cancellation-loop]"), "--config names one configuration for all")
+    }
+
+    @Test("- lints standard input as <stdin>, with the configuration found from the current directory")
+    func standardInput() throws {
+        let tree = try ScratchTree()
+        let source = "func f() async {\n    try? Task.checkCancellation()\n}\n"
+        let result = try Binary.run(["-"], in: tree.root, input: source)
+        #expect(result.status == 1)
+        #expect(result.stdout.hasPrefix("<stdin>:2:5: error:"))
+        #expect(result.stderr.contains("in 1 file"))
+        try tree.write("disabled_rules:\n  - try-check-cancellation\n", to: ".cancellation-lint.yml")
+        let configured = try Binary.run(["-"], in: tree.root.appendingPathComponent("Sources"), input: source)
+        #expect(configured.status == 0)
+        #expect(configured.stdout.isEmpty)
+    }
+
+    @Test("A configuration file found above a file that does not parse fails the run with status 2")
+    func invalidDiscoveredConfiguration() throws {
+        let tree = try ScratchTree()
+        try tree.write("oops: [\n", to: "Sources/.cancellation-lint.yml")
+        let result = try Binary.run(["Sources/App/Clean.swift"], in: tree.root)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("invalid configuration file"))
+        #expect(result.stderr.contains("Sources/.cancellation-lint.yml"))
     }
 
     @Test("Opt-in rules run with --enable")
