@@ -35,7 +35,18 @@ public struct SourceLinter: Sendable {
         if tree.hasError {
             guard enabled.contains(.unparsableFile) else { return [] }
             let converter = SourceLocationConverter(fileName: path, tree: tree)
-            let location = converter.location(for: FirstErrorFinder.position(in: tree))
+            let errors = ErrorFinder.errors(in: tree)
+            let location = converter.location(for: errors.first?.position ?? tree.positionAfterSkippingLeadingTrivia)
+            // Syntax newer than this parser, only where a newer compiler is asked for, is valid code: the
+            // file is skipped with a note, which never fails a run.
+            if errors.allSatisfy(\.isVersionGated) {
+                return [
+                    Finding(
+                        path: path, line: location.line, column: location.column, rule: .unparsableFile, severity: .note,
+                        message: "file uses syntax this linter's parser does not know, inside an '#if compiler(…)' (or 'swift(…)', 'hasFeature(…)') block, and was skipped"
+                    )
+                ]
+            }
             return [
                 Finding(
                     path: path, line: location.line, column: location.column, rule: .unparsableFile,
@@ -86,27 +97,50 @@ public struct SourceLinter: Sendable {
     }
 }
 
-/// Finds the first syntax error (an unexpected or missing token) of a tree.
-final class FirstErrorFinder: SyntaxVisitor {
-    var first: AbsolutePosition?
-
-    static func position(in tree: SourceFileSyntax) -> AbsolutePosition {
-        let finder = FirstErrorFinder(viewMode: .all)
-        finder.walk(tree)
-        return finder.first ?? tree.positionAfterSkippingLeadingTrivia
+/// Finds the syntax errors (unexpected or missing tokens) of a tree, in source order, and whether each lies
+/// inside an `#if` clause that asks for a compiler, language version or feature this parser may not know.
+final class ErrorFinder: SyntaxVisitor {
+    struct SyntaxError {
+        var position: AbsolutePosition
+        var isVersionGated: Bool
     }
 
-    private func note(_ position: AbsolutePosition) {
-        if first == nil || position < first! { first = position }
+    private var found: [SyntaxError] = []
+
+    /// The tree's syntax errors, first first.
+    static func errors(in tree: SourceFileSyntax) -> [SyntaxError] {
+        let finder = ErrorFinder(viewMode: .all)
+        finder.walk(tree)
+        return finder.found.sorted { $0.position < $1.position }
+    }
+
+    private func note(_ node: some SyntaxProtocol) {
+        found.append(SyntaxError(position: node.positionAfterSkippingLeadingTrivia, isVersionGated: Self.isVersionGated(node)))
+    }
+
+    /// Whether `node` is inside an `#if` clause whose condition names `compiler(…)`, `swift(…)`,
+    /// `_compiler_version(…)`, `hasFeature(…)` or `hasAttribute(…)`.
+    static func isVersionGated(_ node: some SyntaxProtocol) -> Bool {
+        var current = node.parent
+        while let parent = current {
+            if let clause = parent.as(IfConfigClauseSyntax.self), let condition = clause.condition {
+                let text = condition.trimmedDescription
+                if ["compiler(", "swift(", "_compiler_version(", "hasFeature(", "hasAttribute("].contains(where: text.contains) {
+                    return true
+                }
+            }
+            current = parent.parent
+        }
+        return false
     }
 
     override func visit(_ node: UnexpectedNodesSyntax) -> SyntaxVisitorContinueKind {
-        note(node.positionAfterSkippingLeadingTrivia)
+        note(node)
         return .skipChildren
     }
 
     override func visit(_ token: TokenSyntax) -> SyntaxVisitorContinueKind {
-        if token.presence == .missing { note(token.positionAfterSkippingLeadingTrivia) }
+        if token.presence == .missing { note(token) }
         return .skipChildren
     }
 }

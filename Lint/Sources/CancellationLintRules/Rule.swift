@@ -1,15 +1,27 @@
 /// How serious a finding is.
 ///
-/// Errors always make `cancellation-lint` exit with status 1; warnings do so only with `--strict`.
+/// Errors always make `cancellation-lint` exit with status 1; warnings do so only with `--strict`; notes never
+/// do.
 public enum Severity: String, Sendable, Hashable, Codable, Comparable {
+    /// Information that never fails a run, not even with `--strict` (a file skipped because it uses syntax
+    /// newer than the linter's parser, inside an `#if compiler(…)` block).
+    case note
     /// A likely bug that deserves attention but does not fail a run unless `--strict` is given.
     case warning
     /// A near-certain bug (a hang or a no-op); always fails the run.
     case error
 
-    /// Orders warnings before errors.
+    /// Orders notes before warnings, and warnings before errors.
     public static func < (lhs: Severity, rhs: Severity) -> Bool {
-        lhs == .warning && rhs == .error
+        lhs.rank < rhs.rank
+    }
+
+    private var rank: Int {
+        switch self {
+        case .note: 0
+        case .warning: 1
+        case .error: 2
+        }
     }
 }
 

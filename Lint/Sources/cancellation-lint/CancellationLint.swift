@@ -16,7 +16,8 @@ struct CancellationLint: AsyncParsableCommand {
             (--config names one for all). A path of - lints standard input, named <stdin>, with the \
             configuration found from the current directory.
 
-            Exit status: 0 when clean, 1 when there are error findings (or any findings with --strict), \
+            Exit status: 0 when clean, 1 when there are error findings (or any warnings with --strict; notes \
+            never count), \
             2 on a usage, configuration or I/O error.
             """,
         version: "0.1.0"
@@ -133,7 +134,7 @@ struct CancellationLint: AsyncParsableCommand {
             FileHandle.standardError.write(Data(summary.utf8))
         }
         if !ioErrors.isEmpty { throw ExitCode(2) }
-        if findings.contains(where: { $0.severity == .error }) || (strict && !findings.isEmpty) {
+        if findings.contains(where: { $0.severity == .error }) || (strict && findings.contains { $0.severity != .note }) {
             throw ExitCode(1)
         }
     }

@@ -19,6 +19,7 @@ enum JSONReporter {
         var findings: Int
         var errors: Int
         var warnings: Int
+        var notes: Int
     }
 
     struct Document: Encodable {
@@ -28,9 +29,10 @@ enum JSONReporter {
 
     static func render(_ findings: [Finding], fileCount: Int) throws -> String {
         let errors = findings.filter { $0.severity == .error }.count
+        let notes = findings.filter { $0.severity == .note }.count
         let document = Document(
             findings: findings,
-            summary: Summary(files: fileCount, findings: findings.count, errors: errors, warnings: findings.count - errors)
+            summary: Summary(files: fileCount, findings: findings.count, errors: errors, warnings: findings.count - errors - notes, notes: notes)
         )
         return try encode(document)
     }

@@ -227,6 +227,30 @@ struct EndToEndTests {
         #expect(configured.stdout.isEmpty)
     }
 
+    @Test("Syntax newer than the parser inside '#if compiler(…)' is a note that never fails a run; elsewhere an error")
+    func newerSyntaxIsANote() throws {
+        let tree = try ScratchTree()
+        let gated = "#if compiler(>=9.0)\nfunc f() {\n    let x = if c { 1 } else { 2 } + 3 then\n}\n#endif\n"
+        let note = try Binary.run(["--strict", "--format", "json", "-"], in: tree.root, input: gated)
+        #expect(note.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(note.stdout.utf8)) as? [String: Any])
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        #expect(findings.count == 1)
+        #expect(findings.first?["severity"] as? String == "note")
+        #expect(findings.first?["rule"] as? String == "unparsable-file")
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["notes"] as? Int == 1 && summary["warnings"] as? Int == 0 && summary["errors"] as? Int == 0)
+        for condition in ["swift(>=7)", "hasFeature(SomeFutureFeature)"] {
+            let other = try Binary.run(["--strict", "-"], in: tree.root, input: "#if \(condition)\n@@@ new syntax\n#endif\n")
+            #expect(other.status == 0, "#if \(condition)")
+            #expect(other.stdout.contains(": note: "))
+        }
+        // Not gated on the compiler: a real syntax error, which fails the run.
+        let broken = try Binary.run(["-"], in: tree.root, input: "#if os(Linux)\n@@@\n#endif\n")
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains(": error: file could not be parsed"))
+    }
+
     @Test("A configuration file found above a file that does not parse fails the run with status 2")
     func invalidDiscoveredConfiguration() throws {
         let tree = try ScratchTree()
