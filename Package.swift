@@ -146,6 +146,37 @@ let wireProducts: [Product] = [
     .library(name: "CancellationAsyncHTTPClient", targets: ["CancellationAsyncHTTPClient"]),
 ]
 
+// MARK: - Metrics
+//
+// `CancellationMetrics` counts the core's `CancellationEvent`s with swift-metrics. Like the integrations it is
+// behind a package trait, so users of the core alone never resolve swift-metrics.
+
+let metricsTraits: Set<Trait> = [
+    .trait(name: "Metrics", description: "CancellationMetrics: swift-metrics counters for timeouts, late results, uncooperative and abandoned operations."),
+]
+
+let whenMetrics: TargetDependencyCondition? = .when(traits: ["Metrics"])
+
+let metricsTargets: [Target] = [
+    .target(
+        name: "CancellationMetrics",
+        dependencies: [
+            "Cancellation",
+            .product(name: "CoreMetrics", package: "swift-metrics", condition: whenMetrics),
+        ]
+    ),
+    .testTarget(
+        name: "CancellationMetricsTests",
+        dependencies: [
+            "Cancellation",
+            "CancellationTesting",
+            "CancellationMetrics",
+            .product(name: "CoreMetrics", package: "swift-metrics", condition: whenMetrics),
+            .product(name: "MetricsTestKit", package: "swift-metrics", condition: whenMetrics),
+        ]
+    ),
+]
+
 // MARK: - Package
 //
 // The linter, cancellation-lint, is a package of its own in `Lint/`, so that nothing here depends on
@@ -154,12 +185,13 @@ let wireProducts: [Product] = [
 let package = Package(
     name: "swift-cancellation",
     platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9), .visionOS(.v1)],
-    products: coreProducts + wireProducts,
-    traits: wireTraits,
+    products: coreProducts + wireProducts + [.library(name: "CancellationMetrics", targets: ["CancellationMetrics"])],
+    traits: wireTraits.union(metricsTraits),
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ] + wireDependencies,
-    targets: coreTargets + wireTargets
+    targets: coreTargets + wireTargets + metricsTargets
 )
 
 for target in package.targets where target.type != .plugin {

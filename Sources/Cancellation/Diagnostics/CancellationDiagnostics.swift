@@ -21,13 +21,24 @@ public struct CancellationDiagnostics: Sendable {
     /// `nil`, zero or a negative duration turns reporting off.
     public var gracePeriod: Duration? {
         get { settings.gracePeriod }
-        set { settings = Settings(gracePeriod: newValue, logger: settings.logger) }
+        set { settings = Settings(gracePeriod: newValue, logger: settings.logger, observer: settings.observer) }
     }
 
     /// Where reports go.
     public var logger: Logger {
         get { settings.logger }
-        set { settings = Settings(gracePeriod: settings.gracePeriod, logger: newValue) }
+        set { settings = Settings(gracePeriod: settings.gracePeriod, logger: newValue, observer: settings.observer) }
+    }
+
+    /// Called with every ``CancellationEvent`` of the scopes opened under this configuration — to count
+    /// them as metrics (`CancellationMetrics` does, with swift-metrics), or to record them in tests; `nil`
+    /// for none.
+    ///
+    /// It runs synchronously where the event happens, sometimes on the timer engine's thread: it must be
+    /// quick and must not block.
+    public var observer: (@Sendable (CancellationEvent) -> Void)? {
+        get { settings.observer }
+        set { settings = Settings(gracePeriod: settings.gracePeriod, logger: settings.logger, observer: newValue) }
     }
 
     /// The configuration, shared between copies: every scope keeps the configuration it was opened under,
@@ -37,10 +48,12 @@ public struct CancellationDiagnostics: Sendable {
     private final class Settings: Sendable {
         let gracePeriod: Duration?
         let logger: Logger
+        let observer: (@Sendable (CancellationEvent) -> Void)?
 
-        init(gracePeriod: Duration?, logger: Logger) {
+        init(gracePeriod: Duration?, logger: Logger, observer: (@Sendable (CancellationEvent) -> Void)?) {
             self.gracePeriod = gracePeriod
             self.logger = logger
+            self.observer = observer
         }
     }
 
@@ -50,8 +63,13 @@ public struct CancellationDiagnostics: Sendable {
     ///   - gracePeriod: How long an operation may ignore its scope's cancellation before it is reported;
     ///     `nil`, zero or a negative duration turns reporting off. Measured on the scope's clock.
     ///   - logger: Where reports go.
-    public init(gracePeriod: Duration? = .seconds(5), logger: Logger = Logger(label: "swift-cancellation")) {
-        settings = Settings(gracePeriod: gracePeriod, logger: logger)
+    ///   - observer: Called with every ``CancellationEvent``, or `nil`.
+    public init(
+        gracePeriod: Duration? = .seconds(5),
+        logger: Logger = Logger(label: "swift-cancellation"),
+        observer: (@Sendable (CancellationEvent) -> Void)? = nil
+    ) {
+        settings = Settings(gracePeriod: gracePeriod, logger: logger, observer: observer)
     }
 
     /// The configuration for scopes opened by the current task; by default a five-second grace period and

@@ -79,6 +79,12 @@ struct CancelScopeStateMachine: Sendable {
     /// The scope's own cancellation, in every phase; one before the start makes the operation start
     /// cancelled.
     private(set) var cancellation: Cancellation?
+
+    /// Whether the scope is cancelled because its deadline passed.
+    var hasExpiredDeadline: Bool {
+        guard case .deadlineExpired = cancellation?.reason else { return false }
+        return true
+    }
     /// The timer that reports an operation ignoring the scope's cancellation, while it is armed — only in
     /// the running phase.
     private(set) var graceTimer: GraceTimer?

@@ -72,6 +72,7 @@ extension ScopeCore {
                 "Stopped waiting for an operation that ignored cancellation; it is left running detached",
                 metadata: ["scope": "\(location)", "grace_period": "\(grace.humanReadable)"]
             )
+            diagnostics.observer?(.abandoned(scope: location))
             if callerIsCancelled {
                 throw CancellationError()
             }

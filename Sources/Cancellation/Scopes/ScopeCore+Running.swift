@@ -117,7 +117,15 @@ extension ScopeCore {
     /// Used when the scope begins before its operation's task exists (the abandoning run).
     func begin() {
         let now = beginsAtStart ? .inlinedZero : self.now()
-        transition { $0.begin(now: now) }
+        var expired = false
+        transition { machine in
+            let action = machine.begin(now: now)
+            expired = machine.hasExpiredDeadline
+            return action
+        }
+        if expired {
+            diagnostics.observer?(.deadlineExpired(scope: location))
+        }
     }
 
     /// Starts the scope from its child task, before the operation: arms its deadline, or cancels the task
@@ -150,15 +158,18 @@ extension ScopeCore {
             guard case .cancelOperation = action else { return }
             // Started cancelled: the deadline had passed, or the scope was cancelled before it started.
             let callerCancelledFirst = task.isCancelled
-            let mustCancel = withState { machine in
+            let (mustCancel, expired) = withState { machine in
                 if callerCancelledFirst {
                     // The caller was cancelled before the scope was: that is the first cause inside it.
                     machine.noteCallerCancelledFirst()
                 }
-                return perform(action, on: &machine)
+                return (perform(action, on: &machine), machine.hasExpiredDeadline)
             }
             if mustCancel {
                 task.cancel()
+            }
+            if expired {
+                diagnostics.observer?(.deadlineExpired(scope: location))
             }
         }
     }
@@ -176,6 +187,7 @@ extension ScopeCore {
     ) throws -> Outcome<Value> {
         switch consume result {
         case .success(let value):
+            noteCompletion()
             return .completed(value)
         case .failure(let error):
             if error is CancellationError, !callerIsCancelled(), let caught = catchCancellation() {
@@ -183,6 +195,14 @@ extension ScopeCore {
             }
             throw error
         }
+    }
+
+    /// Reports a value that came after the scope's cancellation to the diagnostics' observer, if there is
+    /// one (the scope's state is read only then).
+    @usableFromInline
+    func noteCompletion() {
+        guard let observer = diagnostics.observer, isCancelled else { return }
+        observer(.lateResult(scope: location))
     }
 
     /// If the scope was cancelled, marks its cancellation caught and returns the error a throwing scope

@@ -23,7 +23,15 @@ extension ScopeCore {
     /// The deadline timer armed for `generation` fired (the scope is its own timer entry).
     func deadlineFired(generation: UInt64) {
         let now = self.now()
-        transition { $0.deadlineFired(generation: generation, now: now) }
+        var cancelled = false
+        transition { machine in
+            let action = machine.deadlineFired(generation: generation, now: now)
+            if case .cancelOperation = action { cancelled = true }
+            return action
+        }
+        if cancelled {
+            diagnostics.observer?(.deadlineExpired(scope: location))
+        }
     }
 
     /// Runs a transition of the state machine under the scope's lock, arms or disarms the timers it asks for
@@ -85,6 +93,7 @@ extension ScopeCore {
                 "ignored_for": "\(ignoredFor.humanReadable)",
             ]
         )
+        diagnostics.observer?(.uncooperative(scope: location, ignoredFor: ignoredFor))
     }
 
     /// Ends the scope: no timer may act on it any more, and every timer it armed is disarmed.
