@@ -85,6 +85,7 @@ struct CancelScopeStateMachine: Sendable {
         guard case .deadlineExpired = cancellation?.reason else { return false }
         return true
     }
+
     /// The timer that reports an operation ignoring the scope's cancellation, while it is armed — only in
     /// the running phase.
     private(set) var graceTimer: GraceTimer?
