@@ -9,7 +9,13 @@
 /// excluded:
 ///   - Lint/Tests/CancellationLintTests/Fixtures
 ///   - "**/Generated"
+/// warning_rules: [try-check-cancellation]     # report as warnings (fail only with --strict)
+/// error_rules: [catch-all-fallback]           # report as errors (always fail)
 /// ```
+///
+/// A configuration applies to the files below its folder (the nearest one above each file wins), so a
+/// folder with different needs — a test target, generated code — gets rules of its own from a
+/// `.cancellation-lint.yml` of its own.
 public struct LintConfiguration: Sendable, Hashable {
     /// Rules that never run.
     public var disabledRules: Set<RuleID>
@@ -21,15 +27,28 @@ public struct LintConfiguration: Sendable, Hashable {
     /// excludes everything below it. `*` matches within one component, `?` one character and `**` any number
     /// of components.
     public var excluded: [String]
+    /// Severities that replace the rules' own (`warning_rules`, `error_rules`).
+    public var severities: [RuleID: Severity]
 
     /// The file name looked up in the directory `cancellation-lint` runs in.
     public static let defaultFileName = ".cancellation-lint.yml"
 
     /// Creates a configuration; the default runs every rule that is not opt-in and excludes nothing.
-    public init(disabledRules: Set<RuleID> = [], optInRules: Set<RuleID> = [], excluded: [String] = []) {
+    public init(
+        disabledRules: Set<RuleID> = [],
+        optInRules: Set<RuleID> = [],
+        excluded: [String] = [],
+        severities: [RuleID: Severity] = [:]
+    ) {
         self.disabledRules = disabledRules
         self.optInRules = optInRules
         self.excluded = excluded
+        self.severities = severities
+    }
+
+    /// The severity `rule`'s findings are reported with: the configured one, or the rule's own.
+    public func severity(of rule: RuleID) -> Severity {
+        severities[rule] ?? rule.descriptor.severity
     }
 
     /// Whether `rule` runs under this configuration.
@@ -56,7 +75,8 @@ public struct LintConfiguration: Sendable, Hashable {
 
     /// Parses the small YAML subset used by `.cancellation-lint.yml`.
     ///
-    /// Supported: `#` comments, the keys `disabled_rules`, `opt_in_rules` and `excluded`, each followed by
+    /// Supported: `#` comments, the keys `disabled_rules`, `opt_in_rules`, `excluded`, `warning_rules` and
+    /// `error_rules`, each followed by
     /// either a block list (`  - item` lines) or a flow list (`[a, b]`); items may be quoted. Anything else is
     /// rejected with a ``ConfigurationError`` naming the line.
     public static func parse(_ text: String) throws(ConfigurationError) -> LintConfiguration {
@@ -70,10 +90,21 @@ public struct LintConfiguration: Sendable, Hashable {
                 for item in entry.items { configuration.optInRules.insert(try rule(named: item.value, line: item.line)) }
             case "excluded":
                 configuration.excluded = entry.items.map(\.value)
+            case "warning_rules", "error_rules":
+                let severity: Severity = key == "warning_rules" ? .warning : .error
+                for item in entry.items {
+                    let rule = try rule(named: item.value, line: item.line)
+                    if let other = configuration.severities[rule], other != severity {
+                        throw ConfigurationError(
+                            line: item.line, message: "rule '\(rule.rawValue)' is in both warning_rules and error_rules"
+                        )
+                    }
+                    configuration.severities[rule] = severity
+                }
             default:
                 throw ConfigurationError(
                     line: entry.line,
-                    message: "unknown key '\(key)'; expected disabled_rules, opt_in_rules or excluded"
+                    message: "unknown key '\(key)'; expected disabled_rules, opt_in_rules, excluded, warning_rules or error_rules"
                 )
             }
         }

@@ -50,7 +50,7 @@ public struct SourceLinter: Sendable {
             return [
                 Finding(
                     path: path, line: location.line, column: location.column, rule: .unparsableFile,
-                    severity: RuleID.unparsableFile.descriptor.severity,
+                    severity: configuration.severity(of: .unparsableFile),
                     message: "file could not be parsed (first syntax error here) and was skipped; fix: correct the syntax, or add the file to 'excluded' in .cancellation-lint.yml"
                 )
             ]
@@ -68,7 +68,7 @@ public struct SourceLinter: Sendable {
             findings.append(
                 Finding(
                     path: path, line: location.line, column: location.column, rule: raw.rule,
-                    severity: raw.rule.descriptor.severity, message: raw.message
+                    severity: configuration.severity(of: raw.rule), message: raw.message
                 )
             )
         }
@@ -77,7 +77,7 @@ public struct SourceLinter: Sendable {
                 findings.append(
                     Finding(
                         path: path, line: problem.line, column: problem.column, rule: .unusedSuppression,
-                        severity: RuleID.unusedSuppression.descriptor.severity, message: problem.message
+                        severity: configuration.severity(of: .unusedSuppression), message: problem.message
                     )
                 )
             }
@@ -87,7 +87,7 @@ public struct SourceLinter: Sendable {
                 findings.append(
                     Finding(
                         path: path, line: scope.directiveLine, column: scope.directiveColumn, rule: .unusedSuppression,
-                        severity: RuleID.unusedSuppression.descriptor.severity,
+                        severity: configuration.severity(of: .unusedSuppression),
                         message: "suppression of '\(scope.rule)' suppresses nothing; fix: remove the comment"
                     )
                 )

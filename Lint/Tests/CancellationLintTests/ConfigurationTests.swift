@@ -25,6 +25,23 @@ struct ConfigurationTests {
         #expect(configuration.isEnabled(.swallowedCancellationLoop))
     }
 
+    @Test("warning_rules and error_rules set the severity findings are reported with")
+    func severities() throws {
+        let configuration = try LintConfiguration.parse(
+            "warning_rules: [try-check-cancellation]\nerror_rules:\n  - catch-all-fallback\n"
+        )
+        #expect(configuration.severity(of: .tryCheckCancellation) == .warning)
+        #expect(configuration.severity(of: .catchAllFallback) == .error)
+        #expect(configuration.severity(of: .trySleep) == RuleID.trySleep.descriptor.severity)
+        let findings = SourceLinter(configuration: configuration)
+            .lint(source: "func f() async {\n    try? Task.checkCancellation()\n}\n", path: "F.swift")
+        #expect(findings.map(\.severity) == [.warning])
+        #expect(findings.map(\.rule) == [.tryCheckCancellation])
+        #expect(throws: ConfigurationError.self) {
+            try LintConfiguration.parse("warning_rules: [try-sleep]\nerror_rules: [try-sleep]\n")
+        }
+    }
+
     @Test("Empty file and empty lists give the defaults")
     func empty() throws {
         #expect(try LintConfiguration.parse("") == LintConfiguration())

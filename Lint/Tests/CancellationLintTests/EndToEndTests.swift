@@ -202,6 +202,18 @@ struct EndToEndTests {
         }
     }
 
+    @Test("A rule made a warning fails the run only with --strict")
+    func warningRules() throws {
+        let tree = try ScratchTree()
+        try tree.write("warning_rules: [try-check-cancellation]\n", to: ".cancellation-lint.yml")
+        let source = "func f() async {\n    try? Task.checkCancellation()\n}\n"
+        let relaxed = try Binary.run(["-"], in: tree.root, input: source)
+        #expect(relaxed.status == 0)
+        #expect(relaxed.stdout.hasPrefix("<stdin>:2:5: warning:"))
+        let strict = try Binary.run(["--strict", "-"], in: tree.root, input: source)
+        #expect(strict.status == 1)
+    }
+
     @Test("A nearer configuration replaces a farther one for the files below it")
     func nestedConfiguration() throws {
         let tree = try ScratchTree()
