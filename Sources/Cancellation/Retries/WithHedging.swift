@@ -73,17 +73,21 @@ nonisolated(nonsending) public func withHedging<Value: Sendable, C: Clock>(
                 return .finished(attempt, .failure(error), .zero)
             }
         }
+        /// Adds a child that starts on this thread where the platform can (an immediate task): an attempt
+        /// that answers without suspending, or a delay that arms its timer and suspends, then costs no trip
+        /// through the executor and wakes no thread.
+        func addChild(_ body: @escaping @Sendable () async -> HedgeEvent<Value>) {
+            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+                group.addImmediateTask(operation: body)
+            } else {
+                group.addTask(operation: body)
+            }
+        }
         func startAttempt() {
             started += 1
             running += 1
             let attempt = started
-            // An immediate child starts on this thread: an attempt that answers without suspending costs no
-            // trip through the executor.
-            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
-                group.addImmediateTask { await runAttempt(attempt) }
-            } else {
-                group.addTask { await runAttempt(attempt) }
-            }
+            addChild { await runAttempt(attempt) }
         }
         /// Arms the delay before the next attempt, if another may start.
         func armDelay() {
@@ -91,18 +95,9 @@ nonisolated(nonsending) public func withHedging<Value: Sendable, C: Clock>(
             generation += 1
             let due = generation
             let delay = policy.currentDelay
-            // An immediate child arms its timer and suspends on this thread: no trip through the executor
-            // (and no thread woken) for a delay that, most of the time, is cancelled before it passes.
-            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
-                group.addImmediateTask {
-                    await hedgingDelay(delay, on: clock)
-                    return .delayPassed(due)
-                }
-            } else {
-                group.addTask {
-                    await hedgingDelay(delay, on: clock)
-                    return .delayPassed(due)
-                }
+            addChild {
+                await hedgingDelay(delay, on: clock)
+                return .delayPassed(due)
             }
         }
         /// Whether a further attempt may start now, taking a token from the budget if so.
