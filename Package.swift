@@ -135,6 +135,10 @@ let wireTargets: [Target] = [
             .product(name: "AsyncHTTPClient", package: "async-http-client", condition: whenAsyncHTTPClient),
             .product(name: "NIOCore", package: "swift-nio", condition: whenAsyncHTTPClient),
             .product(name: "HTTPTypes", package: "swift-http-types", condition: whenHummingbird),
+            // With the Tracing trait too, the HTTP tests check a request's span end to end.
+            "CancellationTracing",
+            .product(name: "Tracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
+            .product(name: "InMemoryTracing", package: "swift-distributed-tracing", condition: .when(traits: ["Tracing"])),
         ]
     ),
 ]
@@ -162,6 +166,7 @@ let metricsTargets: [Target] = [
         name: "CancellationMetrics",
         dependencies: [
             "Cancellation",
+            "CancellationWire",
             .product(name: "CoreMetrics", package: "swift-metrics", condition: whenMetrics),
         ]
     ),
@@ -171,8 +176,41 @@ let metricsTargets: [Target] = [
             "Cancellation",
             "CancellationTesting",
             "CancellationMetrics",
+            "CancellationWire",
             .product(name: "CoreMetrics", package: "swift-metrics", condition: whenMetrics),
             .product(name: "MetricsTestKit", package: "swift-metrics", condition: whenMetrics),
+        ]
+    ),
+]
+
+// MARK: - Tracing
+//
+// `CancellationTracing` records request deadlines on trace spans with swift-distributed-tracing, behind the
+// `Tracing` trait.
+
+let tracingTraits: Set<Trait> = [
+    .trait(name: "Tracing", description: "CancellationTracing: request deadlines on swift-distributed-tracing spans."),
+]
+
+let whenTracing: TargetDependencyCondition? = .when(traits: ["Tracing"])
+
+let tracingTargets: [Target] = [
+    .target(
+        name: "CancellationTracing",
+        dependencies: [
+            "Cancellation",
+            "CancellationWire",
+            .product(name: "Tracing", package: "swift-distributed-tracing", condition: whenTracing),
+        ]
+    ),
+    .testTarget(
+        name: "CancellationTracingTests",
+        dependencies: [
+            "Cancellation",
+            "CancellationWire",
+            "CancellationTracing",
+            .product(name: "Tracing", package: "swift-distributed-tracing", condition: whenTracing),
+            .product(name: "InMemoryTracing", package: "swift-distributed-tracing", condition: whenTracing),
         ]
     ),
 ]
@@ -185,13 +223,17 @@ let metricsTargets: [Target] = [
 let package = Package(
     name: "swift-cancellation",
     platforms: [.macOS(.v13), .iOS(.v16), .tvOS(.v16), .watchOS(.v9), .visionOS(.v1)],
-    products: coreProducts + wireProducts + [.library(name: "CancellationMetrics", targets: ["CancellationMetrics"])],
-    traits: wireTraits.union(metricsTraits),
+    products: coreProducts + wireProducts + [
+        .library(name: "CancellationMetrics", targets: ["CancellationMetrics"]),
+        .library(name: "CancellationTracing", targets: ["CancellationTracing"]),
+    ],
+    traits: wireTraits.union(metricsTraits).union(tracingTraits),
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
     ] + wireDependencies,
-    targets: coreTargets + wireTargets + metricsTargets
+    targets: coreTargets + wireTargets + metricsTargets + tracingTargets
 )
 
 for target in package.targets where target.type != .plugin {

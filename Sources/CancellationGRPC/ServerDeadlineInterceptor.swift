@@ -59,13 +59,21 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
     /// How the interceptor turns the client's `grpc-timeout` into the deadline it enforces.
     public var policy: ServerDeadlinePolicy
 
+    /// What watches each RPC's deadline: told when an RPC arrives and how it ends — after its handler and,
+    /// for a streaming response, after the response's producer (see `RequestDeadlineObserver`).
+    /// `CancellationMetrics` and `CancellationTracing` provide observers.
+    public var observers: [any RequestDeadlineObserver]
+
     /// Creates an interceptor that enforces `policy`.
     ///
-    /// - Parameter policy: The default deadline of requests without a valid `grpc-timeout`, and the
-    ///   longest deadline any request gets. The default policy enforces the client's timeout as sent, and
-    ///   gives requests without one no deadline.
-    public init(policy: ServerDeadlinePolicy = ServerDeadlinePolicy()) {
+    /// - Parameters:
+    ///   - policy: The default deadline of requests without a valid `grpc-timeout`, and the longest
+    ///     deadline any request gets. The default policy enforces the client's timeout as sent, and gives
+    ///     requests without one no deadline.
+    ///   - observers: What watches each RPC's deadline; none by default.
+    public init(policy: ServerDeadlinePolicy = ServerDeadlinePolicy(), observers: [any RequestDeadlineObserver] = []) {
         self.policy = policy
+        self.observers = observers
     }
 
     /// Runs the rest of the RPC — later interceptors, the handler, and the producer of its response —
@@ -94,24 +102,68 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let requested = GRPCTimeoutHeader.parse(values: request.metadata[stringValues: GRPCTimeoutHeader.name])
         let rpc = RequestDeadline(timeout: policy.timeout(requested: requested), cancellation: context.cancellation)
+        let watched = RequestDeadlineRequest(
+            transport: .grpc,
+            operation: context.descriptor.fullyQualifiedMethod,
+            receivedTimeout: requested,
+            timeout: rpc.timeout,
+            arrival: rpc.arrival
+        )
+        let observers = self.observers
+        if !observers.isEmpty {
+            observers.requestArrived(watched)
+        }
+        /// Tells the observers how the RPC ended: by `error`, or without one.
+        @Sendable func ended(by error: (any Error)?, scope: CancelScope<ContinuousClock>?) {
+            guard !observers.isEmpty else { return }
+            let outcome = rpc.outcome(endedBy: error)
+            let reason: CancellationReason? =
+                switch outcome {
+                case .finished: nil
+                case .deadlineExceeded, .deadlineExceededOnArrival: scope.map { $0.reason ?? .deadlineExpired(scope: $0.location) }
+                case .cancelled: scope?.reason
+                }
+            observers.requestEnded(watched, outcome: outcome, reason: reason)
+        }
+
         if rpc.hasPassedOnArrival {
+            if !observers.isEmpty {
+                observers.requestEnded(watched, outcome: .deadlineExceededOnArrival, reason: nil)
+            }
             throw rpc.expiredError()
         }
-        var response = try await rpc.run { try await next(request, context) }
+        var handlerScope: CancelScope<ContinuousClock>?
+        var response: StreamingServerResponse<Output>
+        do {
+            response = try await rpc.run(scope: &handlerScope) { try await next(request, context) }
+        } catch {
+            ended(by: error, scope: handlerScope)
+            throw error
+        }
         let contents: StreamingServerResponse<Output>.Contents
         switch response.accepted {
         case .success(let accepted):
             contents = accepted
         case .failure(let error):
             // An interceptor after this one turned the handler's error into a response.
-            response.accepted = .failure(rpc.translatedAfterward(error))
+            let translated = rpc.translatedAfterward(error)
+            ended(by: translated, scope: handlerScope)
+            response.accepted = .failure(translated)
             return response
         }
         // grpc-swift calls the producer after every interceptor has returned: give it the same deadline.
         let producer = contents.producer
         response.accepted = .success(
             StreamingServerResponse.Contents(metadata: contents.metadata) { writer in
-                try await rpc.run { try await producer(writer) }
+                var producerScope: CancelScope<ContinuousClock>?
+                do {
+                    let trailers = try await rpc.run(scope: &producerScope) { try await producer(writer) }
+                    ended(by: nil, scope: producerScope)
+                    return trailers
+                } catch {
+                    ended(by: error, scope: producerScope)
+                    throw error
+                }
             }
         )
         return response
@@ -125,6 +177,8 @@ struct RequestDeadline: Sendable {
     let timeout: Duration?
     /// The instant the deadline passes, or `nil` for no deadline.
     let deadline: ContinuousClock.Instant?
+    /// The instant the request reached the interceptor.
+    let arrival: ContinuousClock.Instant
     /// The RPC's cancellation handle, cancelled by the transport and by grpc-swift's own timer.
     let cancellation: ServerContext.RPCCancellationHandle
 
@@ -140,7 +194,9 @@ struct RequestDeadline: Sendable {
         self.timeout = timeout
         // ContinuousClock instants are `Duration`s since boot: even the longest `grpc-timeout`, about
         // 11,400 years, cannot overflow them.
-        self.deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        let arrival = ContinuousClock.now
+        self.arrival = arrival
+        self.deadline = timeout.map { arrival.advanced(by: $0) }
         self.expiryMargin = max(Self.minimumExpiryMargin, (timeout ?? .zero) / 4)
         self.cancellation = cancellation
     }
@@ -151,9 +207,19 @@ struct RequestDeadline: Sendable {
 
     /// Runs `operation` in a cancel scope with the request's deadline, with the RPC's cancellation bridged
     /// to the scope, and reports an end by the scope's cancellation as an `RPCError`.
-    func run<Value: Sendable>(_ operation: () async throws -> Value) async throws -> Value {
+    ///
+    /// - Parameters:
+    ///   - scope: Set to the scope the operation runs in, to ask afterwards why it was cancelled.
+    ///   - operation: The handler, or the response's producer.
+    func run<Value: Sendable>(
+        scope: inout CancelScope<ContinuousClock>?,
+        _ operation: () async throws -> Value
+    ) async throws -> Value {
+        var opened: CancelScope<ContinuousClock>?
+        defer { scope = opened }
         let value = try await withCancelScope(deadline: deadline) { scope in
-            try await withRPCCancellationHandler {
+            opened = scope
+            return try await withRPCCancellationHandler {
                 // The handle refuses new handlers once the RPC is cancelled; catch up with that here.
                 if cancellation.isCancelled {
                     rpcCancelled(scope)
@@ -186,6 +252,23 @@ struct RequestDeadline: Sendable {
             return
         }
         scope.cancel(reason: "the RPC was cancelled by the client or the transport")
+    }
+
+    /// How an RPC that ended by `error` (or without one, `nil`) ended, for its observers: by its deadline
+    /// when the interceptor reports `.deadlineExceeded` for it, by its cancellation when it reports
+    /// `.cancelled`, otherwise as finished (the handler's own errors among them).
+    func outcome(endedBy error: (any Error)?) -> RequestDeadlineOutcome {
+        guard let error = error as? RPCError else {
+            return error.map { $0 is CancellationError && cancellation.isCancelled ? .cancelled : .finished } ?? .finished
+        }
+        switch error.code {
+        case .deadlineExceeded where isPastDeadline || expiredEarly:
+            return .deadlineExceeded
+        case .cancelled where cancellation.isCancelled:
+            return .cancelled
+        default:
+            return .finished
+        }
     }
 
     var isPastDeadline: Bool {

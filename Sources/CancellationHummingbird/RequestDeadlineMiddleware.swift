@@ -49,7 +49,7 @@ public import Hummingbird
 /// Add it first (outermost) so that everything after it runs under the deadline. If the server itself is
 /// shutting down (the request's task is cancelled), that cancellation is rethrown rather than reported as
 /// a timeout.
-public struct RequestDeadlineMiddleware<Context>: RouterMiddleware {
+public struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     /// How the request's deadline is derived from the client's header.
     public var policy: ServerDeadlinePolicy
 
@@ -60,6 +60,10 @@ public struct RequestDeadlineMiddleware<Context>: RouterMiddleware {
     /// `504 Gateway Timeout`.
     public var timeoutStatus: HTTPResponse.Status
 
+    /// What watches each request's deadline: told when a request arrives and how it ends (see
+    /// `RequestDeadlineObserver`); `CancellationMetrics` and `CancellationTracing` provide observers.
+    public var observers: [any RequestDeadlineObserver]
+
     /// Creates the middleware.
     ///
     /// - Parameters:
@@ -68,14 +72,18 @@ public struct RequestDeadlineMiddleware<Context>: RouterMiddleware {
     ///     `Request-Timeout-Ms`.
     ///   - timeoutStatus: The status of the answer sent when the deadline passes before the handler
     ///     returns, or on arrival; by default `504 Gateway Timeout`.
+    ///   - observers: What watches each request's deadline: told when it arrives and how it ends, with its
+    ///     route; none by default.
     public init(
         policy: ServerDeadlinePolicy,
         timeoutHeader: HTTPField.Name = .requestTimeoutMs,
-        timeoutStatus: HTTPResponse.Status = .gatewayTimeout
+        timeoutStatus: HTTPResponse.Status = .gatewayTimeout,
+        observers: [any RequestDeadlineObserver] = []
     ) {
         self.policy = policy
         self.timeoutHeader = timeoutHeader
         self.timeoutStatus = timeoutStatus
+        self.observers = observers
     }
 
     /// Runs the rest of the chain under the request's deadline.
@@ -98,47 +106,89 @@ public struct RequestDeadlineMiddleware<Context>: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let requested = RequestTimeoutHeader.parse(values: request.headers[values: timeoutHeader])
+        let clock = ContinuousClock()
+        let start = clock.now
         // A timeout past about 136 years (possible only through the server's own policy: the header tops out
         // at about 115 days) is no deadline, as it is for the core's scopes; it could not be added to an
         // instant anyway.
-        guard let timeout = policy.timeout(requested: requested), timeout < .seconds(Int64(UInt32.max)) else {
-            return try await next(request, context)
+        let timeout = policy.timeout(requested: requested).flatMap { $0 < .seconds(Int64(UInt32.max)) ? $0 : nil }
+        var watched = RequestDeadlineRequest(
+            transport: .http,
+            operation: context.endpointPath,
+            method: request.method.rawValue,
+            receivedTimeout: requested,
+            timeout: timeout,
+            arrival: start
+        )
+        if !observers.isEmpty {
+            observers.requestArrived(watched)
         }
-        let clock = ContinuousClock()
-        let start = clock.now
+        /// Tells the observers how the request ended, with the route as matched by then (a router that
+        /// matches routes after its middleware has run sets it only now).
+        func ended(_ outcome: RequestDeadlineOutcome, reason: CancellationReason? = nil) {
+            guard !observers.isEmpty else { return }
+            watched.operation = context.endpointPath
+            observers.requestEnded(watched, outcome: outcome, reason: reason)
+        }
+
+        guard let timeout else {
+            do {
+                let response = try await next(request, context)
+                ended(.finished)
+                return response
+            } catch {
+                ended(Task.isCancelled && error is CancellationError ? .cancelled : .finished)
+                throw error
+            }
+        }
         guard timeout > .zero else {
+            ended(.deadlineExceededOnArrival)
             return timeoutResponse()
         }
         let deadline = start.advanced(by: timeout)
 
-        let outcome = try await withCancelScope(deadline: deadline, clock: clock) { scope -> HandlerOutcome in
-            do {
-                let response = try await next(request, context)
-                // A response that comes back after the deadline fired is late: the client is answered with
-                // the timeout status, as it would have been a moment earlier.
-                if scope.isCancelled || clock.now >= deadline {
-                    return .expired
+        var handlerScope: CancelScope<ContinuousClock>?
+        let outcome: HandlerOutcome?
+        do {
+            outcome = try await withCancelScope(deadline: deadline, clock: clock) { scope -> HandlerOutcome in
+                handlerScope = scope
+                do {
+                    let response = try await next(request, context)
+                    // A response that comes back after the deadline fired is late: the client is answered with
+                    // the timeout status, as it would have been a moment earlier.
+                    if scope.isCancelled || clock.now >= deadline {
+                        return .expired
+                    }
+                    return .answered(response)
+                } catch {
+                    // Whatever the handler threw once its deadline had passed — `CancellationError`, or a
+                    // `TimeoutError` from an inner scope with the same deadline that fired first, or a client
+                    // library's own error — is the deadline's doing.
+                    if scope.isCancelled || clock.now >= deadline {
+                        return .expired
+                    }
+                    throw error
                 }
-                return .answered(response)
-            } catch {
-                // Whatever the handler threw once its deadline had passed — `CancellationError`, or a
-                // `TimeoutError` from an inner scope with the same deadline that fired first, or a client
-                // library's own error — is the deadline's doing.
-                if scope.isCancelled || clock.now >= deadline {
-                    return .expired
-                }
-                throw error
             }
+        } catch {
+            // The handler's own error, before its deadline; or the server shutting down.
+            ended(Task.isCancelled && error is CancellationError ? .cancelled : .finished, reason: handlerScope?.reason)
+            throw error
         }
 
         switch outcome {
         case .answered(var response)?:
+            ended(.finished)
             response.body = Self.bounded(response.body, by: deadline, clock: clock)
             return response
         case .expired?, nil:
             // The scope's child task was cancelled by the deadline; if the request's own task was cancelled
             // too (the server is shutting down), report that rather than a timeout.
-            try Task.checkCancellation()
+            if Task.isCancelled {
+                ended(.cancelled, reason: handlerScope?.reason)
+                throw CancellationError()
+            }
+            ended(.deadlineExceeded, reason: handlerScope.map { $0.reason ?? .deadlineExpired(scope: $0.location) })
             return timeoutResponse()
         }
     }

@@ -20,6 +20,7 @@ public import CoreMetrics
 /// | `cancellation.operation.uncooperative` | counter | operations still running a grace period after their cancellation |
 /// | `cancellation.operation.ignored_cancellation` | timer | how long each of those had ignored it when reported |
 /// | `cancellation.operation.abandoned` | counter | operations the abandoning `withTimeout` stopped waiting for |
+/// | `cancellation.shield.expired` | counter | bounded shields whose operation ran out of time and ended by it |
 ///
 /// With `scopeDimension` set, each metric carries the scope's source location (`code.location`, for
 /// example `App/Handler.swift:12`) as a dimension: the number of values is the number of scopes in the
@@ -40,6 +41,8 @@ public enum CancellationMetrics {
         public static let ignoredCancellation = "cancellation.operation.ignored_cancellation"
         /// Operations the abandoning `withTimeout` stopped waiting for.
         public static let abandoned = "cancellation.operation.abandoned"
+        /// Bounded shields whose operation ran out of time.
+        public static let shieldExpired = "cancellation.shield.expired"
     }
 
     /// An observer that counts every ``Cancellation/CancellationEvent``.
@@ -70,6 +73,8 @@ public enum CancellationMetrics {
                     .recordNanoseconds(nanoseconds(ignoredFor))
             case .abandoned:
                 Counter(label: Label.abandoned, dimensions: dimensions, factory: factory).increment()
+            case .shieldExpired:
+                Counter(label: Label.shieldExpired, dimensions: dimensions, factory: factory).increment()
             }
         }
     }

@@ -88,5 +88,24 @@ struct CancellationMetricsTests {
         let counter = try metrics.expectCounter(CancellationMetrics.Label.deadlineExpired, [("code.location", "\(#fileID):\(line)")])
         #expect(counter.totalValue == 1)
     }
+
+    @Test("a bounded shield that runs out increments cancellation.shield.expired")
+    func shieldExpired() async throws {
+        let metrics = TestMetrics()
+        let clock = ManualClock()
+        let task = Task {
+            try await CancellationDiagnostics.$current.withValue(Self.counting(into: metrics)) {
+                try await withCancellationShield(timeout: .seconds(1), clock: clock) {
+                    try await clock.sleep(for: .seconds(10))
+                }
+            }
+        }
+        try await clock.waitForSleepers(count: 1)
+        try await clock.waitForTimers(count: 1)
+        clock.advance(by: .seconds(1))
+        await #expect(throws: TimeoutError.self) { try await task.value }
+        #expect(try metrics.expectCounter(CancellationMetrics.Label.shieldExpired).totalValue == 1)
+        #expect(try metrics.expectCounter(CancellationMetrics.Label.deadlineExpired).totalValue == 1)
+    }
 }
 #endif

@@ -116,4 +116,36 @@ struct CancellationEventTests {
         #expect(events.all.contains { if case .abandoned = $0 { true } else { false } })
         clock.advance(by: .seconds(100))  // let the detached operation end
     }
+
+    @Test("a bounded shield that runs out reports shieldExpired at its own location; one in time, or an inner timeout, does not")
+    func shieldExpired() async throws {
+        let clock = ManualClock()
+        let events = Recorder<CancellationEvent>()
+        let line = #line + 3
+        let task = Task {
+            try await CancellationDiagnostics.$current.withValue(Self.recording(events)) {
+                try await withCancellationShield(timeout: .seconds(1), clock: clock) {
+                    try await clock.sleep(for: .seconds(10))
+                }
+            }
+        }
+        try await clock.waitForPending(sleeps: 1, timers: 1)
+        clock.advance(by: .seconds(1))
+        #expect(await task.result.failure is TimeoutError)
+        let shieldScope = ScopeLocation(fileID: #fileID, line: line)
+        #expect(events.all.filter { if case .shieldExpired = $0 { true } else { false } } == [.shieldExpired(scope: shieldScope)])
+        #expect(events.all.contains(.deadlineExpired(scope: shieldScope)))
+
+        // In time: nothing. An inner timeout that fires and escapes the bounded shield: not the shield's.
+        let quiet = Recorder<CancellationEvent>()
+        try await CancellationDiagnostics.$current.withValue(Self.recording(quiet)) {
+            _ = try await withCancellationShield(timeout: .seconds(1), clock: clock) { 1 }
+            await #expect(throws: TimeoutError.self) {
+                try await withCancellationShield(timeout: .seconds(5), clock: clock) {
+                    try await withTimeout(.zero, clock: clock) { try await clock.sleep(for: .seconds(1)) }
+                }
+            }
+        }
+        #expect(!quiet.all.contains { if case .shieldExpired = $0 { true } else { false } }, "\(quiet.all)")
+    }
 }

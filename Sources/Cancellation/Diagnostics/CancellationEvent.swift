@@ -15,11 +15,16 @@ public enum CancellationEvent: Sendable, Hashable {
     /// The abandoning form of `withTimeout` stopped waiting for an operation that ignored cancellation; the
     /// operation is left running detached.
     case abandoned(scope: ScopeLocation)
+    /// A bounded shield (`withCancellationShield(timeout:…)`) ran out of time: its operation was cancelled by
+    /// the bound and ended by it, so the shield threw `TimeoutError` — cleanup that did not finish. The
+    /// scope is the shield's location; the bound's expiry is also reported as ``deadlineExpired(scope:)``.
+    case shieldExpired(scope: ScopeLocation)
 
     /// The scope the event belongs to.
     public var scope: ScopeLocation {
         switch self {
-        case .deadlineExpired(let scope), .lateResult(let scope), .uncooperative(let scope, _), .abandoned(let scope):
+        case .deadlineExpired(let scope), .lateResult(let scope), .uncooperative(let scope, _), .abandoned(let scope),
+            .shieldExpired(let scope):
             scope
         }
     }

@@ -117,7 +117,17 @@ nonisolated(nonsending) public func withCancellationShield<Value, C: Clock>(
     operation: () async throws -> Value
 ) async throws -> Value where C.Duration == Duration {
     try await withCancellationShield { () async throws -> Value in
-        try await withTimeout(timeout, tolerance: tolerance, clock: clock, fileID: fileID, line: line, operation: operation)
+        var bound: CancelScope<C>?
+        do {
+            return try await withTimeout(timeout, tolerance: tolerance, clock: clock, fileID: fileID, line: line) { scope in
+                bound = scope
+                return try await operation()
+            }
+        } catch let error as TimeoutError where bound?.didCatchCancellation == true {
+            // The bound's own expiry ended the operation (not a timeout inside it): the work ran out of time.
+            CancellationDiagnostics.current.observer?(.shieldExpired(scope: ScopeLocation(fileID: fileID, line: line)))
+            throw error
+        }
     }
 }
 
