@@ -16,6 +16,10 @@ struct CancellationLint: AsyncParsableCommand {
             (--config names one for all). A path of - lints standard input, named <stdin>, with the \
             configuration found from the current directory.
 
+            --write-baseline FILE records the current findings; later runs with --baseline FILE report only \
+            findings added since (matched by file, rule and the text of the line, so moved code stays \
+            accepted). Run both from the same folder.
+
             Exit status: 0 when clean, 1 when there are error findings (or any warnings with --strict; notes \
             never count), \
             2 on a usage, configuration or I/O error.
@@ -40,6 +44,12 @@ struct CancellationLint: AsyncParsableCommand {
 
     @Option(name: .customLong("disable"), help: "Disable a rule (repeatable).")
     var disabledRules: [RuleID] = []
+
+    @Option(help: "Report only findings that are not in this baseline file (written earlier with --write-baseline).", completion: .file())
+    var baseline: String?
+
+    @Option(help: "Write every finding of this run to this baseline file, and exit 0 unless there is a usage, configuration or I/O error.", completion: .file())
+    var writeBaseline: String?
 
     @Flag(help: "List the rules and exit.")
     var listRules = false
@@ -98,12 +108,17 @@ struct CancellationLint: AsyncParsableCommand {
         let files = collected.files.map { path in
             (path: path, linter: SourceLinter(configuration: resolver.resolve(path, isDirectory: false).configuration))
         }
+        // Read the baseline first: a bad one is a usage error, whatever the code holds.
+        let accepted = try baseline.map(Self.readBaseline)
         var results = await LintRunner.lint(files: files)
         var fileCount = collected.files.count
+        var standardInput: String?
         if readsStandardInput {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             let configuration = resolver.resolve(".", isDirectory: true).configuration
-            results.findings += SourceLinter(configuration: configuration).lint(source: String(decoding: data, as: UTF8.self), path: "<stdin>")
+            let text = String(decoding: data, as: UTF8.self)
+            standardInput = text
+            results.findings += SourceLinter(configuration: configuration).lint(source: text, path: "<stdin>")
             fileCount += 1
         }
         if !resolver.errors.isEmpty {
@@ -113,7 +128,23 @@ struct CancellationLint: AsyncParsableCommand {
 
         var ioErrors = collected.errors
         ioErrors.append(contentsOf: results.errors)
-        let findings = results.findings.sorted()
+        var findings = results.findings.sorted()
+        var sourceLines = SourceLines(standardInput: standardInput)
+        if let writeBaseline {
+            let written = LintBaseline(accepting: findings, sourceLine: { sourceLines.line(of: $0) })
+            do {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                try (encoder.encode(written) + Data("\n".utf8)).write(to: URL(fileURLWithPath: writeBaseline))
+            } catch {
+                Self.printError("cannot write the baseline \(writeBaseline): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        var acceptedCount = 0
+        if let accepted {
+            (findings, acceptedCount) = accepted.newFindings(among: findings, sourceLine: { sourceLines.line(of: $0) })
+        }
 
         let output: String
         switch format {
@@ -129,13 +160,38 @@ struct CancellationLint: AsyncParsableCommand {
         }
         if !quiet {
             let errors = findings.filter { $0.severity == .error }.count
-            let summary =
-                "cancellation-lint: \(findings.count) finding\(findings.count == 1 ? "" : "s") (\(errors) error\(errors == 1 ? "" : "s")) in \(fileCount) file\(fileCount == 1 ? "" : "s")\n"
-            FileHandle.standardError.write(Data(summary.utf8))
+            var summary =
+                "cancellation-lint: \(findings.count) finding\(findings.count == 1 ? "" : "s") (\(errors) error\(errors == 1 ? "" : "s")) in \(fileCount) file\(fileCount == 1 ? "" : "s")"
+            if baseline != nil { summary += "; \(acceptedCount) accepted by the baseline" }
+            if let writeBaseline { summary += "; baseline of \(results.findings.count) written to \(writeBaseline)" }
+            FileHandle.standardError.write(Data((summary + "\n").utf8))
         }
         if !ioErrors.isEmpty { throw ExitCode(2) }
+        if writeBaseline != nil { return }
         if findings.contains(where: { $0.severity == .error }) || (strict && findings.contains { $0.severity != .note }) {
             throw ExitCode(1)
+        }
+    }
+
+    /// Reads and checks the baseline at `path`; a missing or malformed file is a usage error (exit 2).
+    static func readBaseline(_ path: String) throws -> LintBaseline {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            printError("cannot read the baseline \(path): \(error.localizedDescription)")
+            throw ExitCode(2)
+        }
+        do {
+            let baseline = try JSONDecoder().decode(LintBaseline.self, from: data)
+            try baseline.validate()
+            return baseline
+        } catch let error as BaselineError {
+            printError("baseline \(path): \(error.message)")
+            throw ExitCode(2)
+        } catch {
+            printError("baseline \(path) is not a cancellation-lint baseline (expected {\"version\": 1, \"findings\": [{\"path\", \"rule\", \"source\"}, …]})")
+            throw ExitCode(2)
         }
     }
 
@@ -143,6 +199,31 @@ struct CancellationLint: AsyncParsableCommand {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     }
 
+}
+
+/// The text of findings' source lines, each file read once.
+struct SourceLines {
+    /// What was linted as `<stdin>`, if anything.
+    let standardInput: String?
+    private var files: [String: [Substring]] = [:]
+
+    init(standardInput: String?) {
+        self.standardInput = standardInput
+    }
+
+    /// The text of `finding`'s line, or `nil` when its file cannot be read.
+    mutating func line(of finding: Finding) -> String? {
+        let lines: [Substring]
+        if let cached = files[finding.path] {
+            lines = cached
+        } else {
+            let text = finding.path == "<stdin>" ? standardInput : try? String(contentsOfFile: finding.path, encoding: .utf8)
+            lines = text.map { $0.split(separator: "\n", omittingEmptySubsequences: false) } ?? []
+            files[finding.path] = lines
+        }
+        guard finding.line >= 1, finding.line <= lines.count else { return nil }
+        return String(lines[finding.line - 1])
+    }
 }
 
 struct ToolError: Error {

@@ -109,6 +109,47 @@ struct EndToEndTests {
         #expect(clean.stdout.isEmpty)
     }
 
+    @Test("--write-baseline accepts today's findings; --baseline then reports only new ones, moved code included")
+    func baseline() throws {
+        let tree = try ScratchTree()
+        let old = "func f() async {\n    try? await Task.sleep(for: .seconds(1))\n    await g()\n}\n"
+        try tree.write(old, to: "Only/W.swift")
+        let written = try Binary.run(["Only", "--write-baseline", "baseline.json"], in: tree.root)
+        #expect(written.status == 0)
+        #expect(written.stderr.contains("baseline of 1 written to baseline.json"))
+        let file = try String(contentsOf: tree.root.appendingPathComponent("baseline.json"), encoding: .utf8)
+        #expect(file.contains("\"source\" : \"try? await Task.sleep(for: .seconds(1))\""))
+
+        // Nothing new: clean, even with --strict.
+        let unchanged = try Binary.run(["Only", "--baseline", "baseline.json", "--strict"], in: tree.root)
+        #expect(unchanged.status == 0)
+        #expect(unchanged.stdout.isEmpty)
+        #expect(unchanged.stderr.contains("0 findings (0 errors) in 1 file; 1 accepted by the baseline"))
+
+        // The accepted line moved down; a new finding was added below it: only the new one is reported.
+        try tree.write("// moved\n" + old + "func h() async {\n    try? await Task.sleep(for: .seconds(2))\n    await g()\n}\n", to: "Only/W.swift")
+        let grown = try Binary.run(["Only", "--baseline", "baseline.json", "--strict"], in: tree.root)
+        #expect(grown.status == 1)
+        #expect(grown.stdout.hasPrefix("Only/W.swift:7:5: warning:"))
+        #expect(grown.stdout.split(separator: "\n").count == 1)
+    }
+
+    @Test("A missing or malformed baseline is a usage error (exit 2) with a clear message")
+    func badBaseline() throws {
+        let tree = try ScratchTree()
+        let missing = try Binary.run(["Sources", "--baseline", "nope.json"], in: tree.root)
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("cannot read the baseline nope.json"))
+        try tree.write("{\"findings\": 3}", to: "bad.json")
+        let malformed = try Binary.run(["Sources", "--baseline", "bad.json"], in: tree.root)
+        #expect(malformed.status == 2)
+        #expect(malformed.stderr.contains("is not a cancellation-lint baseline"))
+        try tree.write("{\"version\": 7, \"findings\": []}", to: "future.json")
+        let future = try Binary.run(["Sources", "--baseline", "future.json"], in: tree.root)
+        #expect(future.status == 2)
+        #expect(future.stderr.contains("version 7 is not supported"))
+    }
+
     @Test("JSON output")
     func json() throws {
         let tree = try ScratchTree()
