@@ -2,6 +2,7 @@
 public import CancellationWire
 public import GRPCCore
 import Cancellation
+import Synchronization
 
 /// A server interceptor that runs each RPC handler under the request's deadline: the client's
 /// `grpc-timeout`, capped by the server's ``CancellationWire/ServerDeadlinePolicy``.
@@ -113,23 +114,13 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
         if !observers.isEmpty {
             observers.requestArrived(watched)
         }
-        /// Tells the observers how the RPC ended: by `error`, or without one.
-        @Sendable func ended(by error: (any Error)?, scope: CancelScope<ContinuousClock>?) {
-            guard !observers.isEmpty else { return }
-            let outcome = rpc.outcome(endedBy: error)
-            let reason: CancellationReason? =
-                switch outcome {
-                case .finished: nil
-                case .deadlineExceeded, .deadlineExceededOnArrival: scope.map { $0.reason ?? .deadlineExpired(scope: $0.location) }
-                case .cancelled: scope?.reason
-                }
-            observers.requestEnded(watched, outcome: outcome, reason: reason)
-        }
+        // Reports the RPC's end once: from the handler's failure, or from the response's producer — or, when
+        // grpc-swift drops the response without running its producer (the stream closed first), when the
+        // producer is released.
+        let ending = RPCEnding(observers: observers, request: watched, rpc: rpc)
 
         if rpc.hasPassedOnArrival {
-            if !observers.isEmpty {
-                observers.requestEnded(watched, outcome: .deadlineExceededOnArrival, reason: nil)
-            }
+            ending.report(.deadlineExceededOnArrival, reason: nil)
             throw rpc.expiredError()
         }
         var handlerScope: CancelScope<ContinuousClock>?
@@ -137,7 +128,7 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
         do {
             response = try await rpc.run(scope: &handlerScope) { try await next(request, context) }
         } catch {
-            ended(by: error, scope: handlerScope)
+            ending.end(by: error, scope: handlerScope)
             throw error
         }
         let contents: StreamingServerResponse<Output>.Contents
@@ -147,7 +138,7 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
         case .failure(let error):
             // An interceptor after this one turned the handler's error into a response.
             let translated = rpc.translatedAfterward(error)
-            ended(by: translated, scope: handlerScope)
+            ending.end(by: translated, scope: handlerScope)
             response.accepted = .failure(translated)
             return response
         }
@@ -158,15 +149,61 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
                 var producerScope: CancelScope<ContinuousClock>?
                 do {
                     let trailers = try await rpc.run(scope: &producerScope) { try await producer(writer) }
-                    ended(by: nil, scope: producerScope)
+                    ending.end(by: nil, scope: producerScope)
                     return trailers
                 } catch {
-                    ended(by: error, scope: producerScope)
+                    ending.end(by: error, scope: producerScope)
                     throw error
                 }
             }
         )
         return response
+    }
+}
+
+/// Reports one RPC's end to its observers, exactly once.
+///
+/// The interceptor reports from the handler's failure or from the response's producer. grpc-swift may drop
+/// a response without running its producer (when writing the response's metadata fails because the client
+/// went away); the producer, which holds this object, is then released, and the end is reported from
+/// `deinit` — outside the RPC's task, so without its task-local values.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
+final class RPCEnding: Sendable {
+    let observers: [any RequestDeadlineObserver]
+    let request: RequestDeadlineRequest
+    let rpc: RequestDeadline
+    /// Whether the end was reported.
+    private let reported = Mutex(false)
+
+    init(observers: [any RequestDeadlineObserver], request: RequestDeadlineRequest, rpc: RequestDeadline) {
+        self.observers = observers
+        self.request = request
+        self.rpc = rpc
+    }
+
+    /// Reports the end of an RPC that ended by `error` (or without one), in `scope`.
+    func end(by error: (any Error)?, scope: CancelScope<ContinuousClock>?) {
+        let outcome = rpc.outcome(endedBy: error)
+        let reason: CancellationReason? =
+            switch outcome {
+            case .finished: nil
+            case .deadlineExceeded, .deadlineExceededOnArrival: scope.map { $0.reason ?? .deadlineExpired(scope: $0.location) }
+            case .cancelled: scope?.reason
+            }
+        report(outcome, reason: reason)
+    }
+
+    /// Reports `outcome`, unless an outcome was reported already.
+    func report(_ outcome: RequestDeadlineOutcome, reason: CancellationReason?) {
+        guard !observers.isEmpty, reported.withLock({ reported in defer { reported = true }; return !reported }) else { return }
+        observers.requestEnded(request, outcome: outcome, reason: reason)
+    }
+
+    deinit {
+        // The producer never ran: the RPC ended when its stream closed, by its deadline or its cancellation.
+        let outcome: RequestDeadlineOutcome =
+            rpc.isPastDeadline || rpc.expiredEarly ? .deadlineExceeded : rpc.cancellation.isCancelled ? .cancelled : .finished
+        report(outcome, reason: nil)
     }
 }
 
@@ -258,13 +295,16 @@ struct RequestDeadline: Sendable {
     /// when the interceptor reports `.deadlineExceeded` for it, by its cancellation when it reports
     /// `.cancelled`, otherwise as finished (the handler's own errors among them).
     func outcome(endedBy error: (any Error)?) -> RequestDeadlineOutcome {
+        guard let error else { return .finished }
+        // The server shutting down cancels the handler's task without cancelling the RPC's handle.
+        let cancelled = cancellation.isCancelled || Task.isCancelled
         guard let error = error as? RPCError else {
-            return error.map { $0 is CancellationError && cancellation.isCancelled ? .cancelled : .finished } ?? .finished
+            return error is CancellationError && cancelled ? .cancelled : .finished
         }
         switch error.code {
         case .deadlineExceeded where isPastDeadline || expiredEarly:
             return .deadlineExceeded
-        case .cancelled where cancellation.isCancelled:
+        case .cancelled where cancelled:
             return .cancelled
         default:
             return .finished

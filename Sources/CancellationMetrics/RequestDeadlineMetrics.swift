@@ -23,8 +23,8 @@ public import CoreMetrics
 ///
 /// The dimensions follow OpenTelemetry's semantic conventions (as in swift-otel-semantic-conventions
 /// 1.44.0): `rpc.system.name` (`grpc`) and `rpc.method` (`package.Service/Method`) for gRPC;
-/// `http.request.method` and `http.route` (the matched route's template, never the raw path) for HTTP. An
-/// HTTP request that no route matched has no `http.route`. Every value is recorded when the request ends,
+/// `http.request.method` and `http.route` (the matched route's template, never the raw path; Hummingbird
+/// names a request no route matched `NotFound`) for HTTP. Every value is recorded when the request ends,
 /// when its route is known.
 ///
 /// Recording is synchronous and quick; it does not affect the request or its cancellation.

@@ -34,6 +34,13 @@ public import Tracing
 /// location (`code.file.path`, `code.line.number`). Durations are in seconds, and the names follow the
 /// style of OpenTelemetry's semantic conventions.
 ///
+/// - Warning: The end is recorded only while the request's span is still active. Hummingbird's
+///   `TracingMiddleware` keeps its span until the response body is written, so every HTTP request gets its
+///   outcome. A gRPC tracing interceptor usually ends its span when the interceptors return, before
+///   grpc-swift runs the response's producer, which is where the deadline interceptor reports an RPC that
+///   returned a response: such RPCs get the arrival attributes but no outcome; RPCs whose handler throws
+///   (an expiry or a cancellation among them) get both.
+///
 /// - Warning: A tracer whose `activeSpan(identifiedBy:)` returns `nil` (the protocol's default, for
 ///   tracers written before it existed) gets nothing recorded: there is no other way to reach the span.
 ///   `InMemoryTracer` and swift-otel's tracer implement it.

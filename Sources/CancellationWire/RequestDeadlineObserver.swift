@@ -19,9 +19,9 @@ public struct RequestDeadlineRequest: Sendable, Hashable {
     public var transport: Transport
 
     /// The request's low-cardinality name: the gRPC method (`package.Service/Method`), or the template of
-    /// the HTTP route the router matched (Hummingbird's `Router` matches the route before running its
-    /// middleware; a router that matches later has it set only when the request ends), never the raw path.
-    /// `nil` when no route matched.
+    /// the HTTP route the router matched, never the raw path. Hummingbird's `Router` matches the route
+    /// before it runs the route's middleware, and names a request no route matched `NotFound`; a router
+    /// that matches later has it set only when the request ends. `nil` when the router gave no name.
     public var operation: String?
 
     /// The HTTP method (`GET`, `POST`, …), or `nil` for gRPC.
@@ -48,7 +48,8 @@ public struct RequestDeadlineRequest: Sendable, Hashable {
     ///   - method: The HTTP method, or `nil` for gRPC.
     ///   - receivedTimeout: The client's valid budget, or `nil`.
     ///   - timeout: The budget the server gave the request, or `nil` for none.
-    ///   - arrival: When the request arrived; the deadline is `arrival` advanced by `timeout`.
+    ///   - arrival: When the request arrived; the deadline is `arrival` advanced by `timeout` (none for a
+    ///     timeout of more than about 34,000 years).
     public init(
         transport: Transport,
         operation: String?,
@@ -63,9 +64,10 @@ public struct RequestDeadlineRequest: Sendable, Hashable {
         self.receivedTimeout = receivedTimeout
         self.timeout = timeout
         self.arrival = arrival
-        // ContinuousClock instants are `Duration`s since boot: the integrations give no timeout past about
-        // 136 years, which cannot overflow them.
-        self.deadline = timeout.map { arrival.advanced(by: $0) }
+        // ContinuousClock instants are `Duration`s since boot; a timeout of more than about 34,000 years (the
+        // longest `grpc-timeout` is about 11,400) is no deadline rather than an overflow.
+        let longest = Duration.seconds(Int64(1) << 40)
+        self.deadline = timeout.flatMap { $0 < longest && $0 > .zero - longest ? arrival.advanced(by: $0) : nil }
     }
 }
 
@@ -75,7 +77,13 @@ public enum RequestDeadlineOutcome: Sendable, Hashable {
     /// not cancelled it.
     case finished
     /// The request's deadline passed while its handler ran, and the request ended by it: gRPC answered
-    /// `DEADLINE_EXCEEDED`, HTTP `504 Gateway Timeout` (or aborted a response body already under way).
+    /// `DEADLINE_EXCEEDED` (also when the deadline cut a streaming response's producer), HTTP
+    /// `504 Gateway Timeout`.
+    ///
+    /// An HTTP request is reported when its handler returns, before the response body is written: a body
+    /// that the deadline then cuts short (Hummingbird closes the connection mid-body) is reported as
+    /// ``finished`` here, and as a `deadlineExpired` event of the middleware's body scope to
+    /// `CancellationDiagnostics.observer`.
     case deadlineExceeded
     /// The request's deadline had passed when it arrived (a budget of zero), so its handler never ran.
     case deadlineExceededOnArrival
@@ -89,10 +97,12 @@ public enum RequestDeadlineOutcome: Sendable, Hashable {
 /// count deadlines exceeded per RPC or route, to record the budgets clients send, or to annotate the
 /// request's trace span.
 ///
-/// Both calls run on the request's own task, so task-local values such as the tracing context of the
-/// request's span are those of the request. They run synchronously on the request's path: keep them quick,
-/// and never block. The request is not affected by what an observer does, and cancellation of the request
-/// does not skip ``requestEnded(_:outcome:reason:)``.
+/// Both calls normally run on the request's own task, so task-local values such as the tracing context of
+/// the request's span are those of the request. (One exception: when grpc-swift drops a response without
+/// writing it — the client went away first — the gRPC interceptor reports the end when the response is
+/// released, without the request's task-local values.) They run synchronously on the request's path: keep
+/// them quick, and never block. The request is not affected by what an observer does; every request
+/// reported as arrived is reported as ended exactly once, however it ends.
 ///
 /// `CancellationMetrics` (trait `Metrics`) and `CancellationTracing` (trait `Tracing`) provide observers.
 public protocol RequestDeadlineObserver: Sendable {

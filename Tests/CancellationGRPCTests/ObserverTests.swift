@@ -125,5 +125,31 @@ struct GRPCObserverTests {
         #expect(observer.endings.map(\.outcome) == [.deadlineExceededOnArrival])
         #expect(observer.endings.map(\.received) == [.seconds(5)])
     }
+
+    @available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)  // grpc-swift 2's floor
+    @Test("A handler that returns only after its client gave up is still reported, exactly once, as past its deadline")
+    func lateHandlerAfterTheClientLeftIsReportedOnce() async throws {
+        let clientDone = Gate()
+        let handlerDone = Gate()
+        let service = HopService(unary: { message, _ in
+            // Ignores cancellation: returns only once the client has given up and gone.
+            await withCancellationShield { await clientDone.wait() }
+            handlerDone.open()
+            return message
+        })
+        let observer = RecordingObserver()
+        try await withServer(service, interceptors: [ServerDeadlineInterceptor(observers: [observer])]) { port in
+            try await withClient(port: port, interceptors: []) { client in
+                let code = await rpcErrorCode { try await client.call("late", timeout: .milliseconds(100)) }
+                #expect(code == .deadlineExceeded)
+            }
+            clientDone.open()
+            await handlerDone.wait()
+        }
+        // The server has shut down: every RPC it ran has ended.
+        #expect(observer.endings.map(\.outcome) == [.deadlineExceeded])
+        let received = try #require(observer.endings.first?.received)
+        #expect(received <= .milliseconds(100) && received > .milliseconds(50), "grpc-swift sends what is left of the call's timeout")
+    }
 }
 #endif
