@@ -46,7 +46,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CancellationLintTests",
-            dependencies: ["CancellationLintRules", "cancellation-lint"],
+            dependencies: [
+                "CancellationLintRules",
+                "cancellation-lint",
+                .product(name: "SwiftParser", package: "swift-syntax"),
+            ],
             exclude: ["Fixtures"]
         ),
     ]

@@ -8,12 +8,21 @@ import SwiftParser
 ///     .lint(source: text, path: "Sources/App/Worker.swift")
 /// ```
 public struct SourceLinter: Sendable {
-    /// The configuration deciding which rules run.
+    /// The configuration deciding which rules run: its top-level keys, its test profile for test code
+    /// (see ``TestCode``), its path rules for ``relativePath``, and its overrides.
     public let configuration: LintConfiguration
+    /// The file's path relative to the configuration's folder, which its path rules are matched against;
+    /// `nil` to match them against the path given to ``lint(source:path:)``.
+    public let relativePath: String?
 
     /// Creates a linter.
-    public init(configuration: LintConfiguration = LintConfiguration()) {
+    ///
+    /// - Parameters:
+    ///   - configuration: The rules and their severities.
+    ///   - relativePath: The file's path relative to the configuration's folder, for its path rules.
+    public init(configuration: LintConfiguration = LintConfiguration(), relativePath: String? = nil) {
         self.configuration = configuration
+        self.relativePath = relativePath
     }
 
     /// Parses and lints one file's text; `path` is only used to label the findings.
@@ -31,6 +40,16 @@ public struct SourceLinter: Sendable {
     }
 
     private func lint(tree: SourceFileSyntax, path: String, scanComments: Bool) -> [Finding] {
+        let isTestCode = TestCode.isTestCode(tree, path: path)
+        let configuration = self.configuration.forFile(relativePath: relativePath ?? (path == "<stdin>" ? nil : path), isTestCode: isTestCode)
+        var findings = Self.lint(tree: tree, path: path, scanComments: scanComments, configuration: configuration)
+        if isTestCode {
+            for index in findings.indices { findings[index].inTestCode = true }
+        }
+        return findings
+    }
+
+    private static func lint(tree: SourceFileSyntax, path: String, scanComments: Bool, configuration: LintConfiguration) -> [Finding] {
         let enabled = configuration.enabledRules
         if tree.hasError {
             guard enabled.contains(.unparsableFile) else { return [] }

@@ -142,15 +142,18 @@ public struct Finding: Sendable, Hashable, Codable, Comparable {
     public var severity: Severity
     /// A human-readable explanation that ends with a fix suggestion.
     public var message: String
+    /// Whether the finding is in test code (see ``TestCode``), which has a profile of its own.
+    public var inTestCode: Bool
 
     /// Creates a finding.
-    public init(path: String, line: Int, column: Int, rule: RuleID, severity: Severity, message: String) {
+    public init(path: String, line: Int, column: Int, rule: RuleID, severity: Severity, message: String, inTestCode: Bool = false) {
         self.path = path
         self.line = line
         self.column = column
         self.rule = rule
         self.severity = severity
         self.message = message
+        self.inTestCode = inTestCode
     }
 
     /// Orders findings by path, line, column, then rule.

@@ -90,11 +90,8 @@ struct CancellationLint: AsyncParsableCommand {
         let resolver: ConfigurationResolver
         do {
             resolver = try ConfigurationResolver(explicitPath: config) { configuration in
-                for rule in enabledRules {
-                    configuration.disabledRules.remove(rule)
-                    configuration.optInRules.insert(rule)
-                }
-                configuration.disabledRules.formUnion(disabledRules)
+                // Last, on top of the file's own layers (test profile, path rules).
+                configuration.overrides.append(RuleOverrides(disabledRules: Set(disabledRules), enabledRules: Set(enabledRules)))
             }
         } catch {
             Self.printError(error.message)
@@ -106,7 +103,8 @@ struct CancellationLint: AsyncParsableCommand {
         let collector = FileCollector(resolver: resolver)
         let collected = roots.isEmpty && readsStandardInput ? FileCollector.Result() : collector.collect(roots.isEmpty ? ["."] : roots)
         let files = collected.files.map { path in
-            (path: path, linter: SourceLinter(configuration: resolver.resolve(path, isDirectory: false).configuration))
+            let resolved = resolver.resolve(path, isDirectory: false)
+            return (path: path, linter: SourceLinter(configuration: resolved.configuration, relativePath: resolved.relativePath(of: path)))
         }
         // Read the baseline first: a bad one is a usage error, whatever the code holds.
         let accepted = try baseline.map(Self.readBaseline)

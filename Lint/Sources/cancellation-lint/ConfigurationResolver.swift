@@ -14,6 +14,14 @@ final class ConfigurationResolver {
     struct Resolved {
         var configuration: LintConfiguration
         var base: String
+
+        /// `path` relative to ``base``, with `/` separators, or `nil` when it is not below it.
+        func relativePath(of path: String) -> String? {
+            let absolutePath = FileCollector.absolute(path)
+            let folder = base.hasSuffix("/") ? base : base + "/"
+            guard absolutePath.hasPrefix(folder) else { return nil }
+            return String(absolutePath.dropFirst(folder.count))
+        }
     }
 
     private let explicit: Resolved?

@@ -25,10 +25,8 @@ struct FileCollector {
     func isExcluded(_ path: String) -> Bool {
         let resolved = resolver.resolve(path, isDirectory: false)
         guard !resolved.configuration.excluded.isEmpty else { return false }
-        let absolutePath = Self.absolute(path)
-        let base = resolved.base.hasSuffix("/") ? resolved.base : resolved.base + "/"
-        guard absolutePath.hasPrefix(base) else { return false }
-        return resolved.configuration.isExcluded(relativePath: String(absolutePath.dropFirst(base.count)))
+        guard let relativePath = resolved.relativePath(of: path) else { return false }
+        return resolved.configuration.isExcluded(relativePath: relativePath)
     }
 
     static func display(_ path: String) -> String {

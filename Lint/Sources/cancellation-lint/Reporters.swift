@@ -20,6 +20,8 @@ enum JSONReporter {
         var errors: Int
         var warnings: Int
         var notes: Int
+        /// Findings in test code (also counted above).
+        var testCode: Int
     }
 
     struct Document: Encodable {
@@ -32,7 +34,10 @@ enum JSONReporter {
         let notes = findings.filter { $0.severity == .note }.count
         let document = Document(
             findings: findings,
-            summary: Summary(files: fileCount, findings: findings.count, errors: errors, warnings: findings.count - errors - notes, notes: notes)
+            summary: Summary(
+                files: fileCount, findings: findings.count, errors: errors, warnings: findings.count - errors - notes, notes: notes,
+                testCode: findings.filter(\.inTestCode).count
+            )
         )
         return try encode(document)
     }

@@ -150,6 +150,33 @@ struct EndToEndTests {
         #expect(future.stderr.contains("version 7 is not supported"))
     }
 
+    @Test("Per-path rules and the test profile from the configuration file; test-code findings are counted")
+    func perPathRules() throws {
+        let tree = try ScratchTree()
+        let sleepy = "func f() async {\n    try? await Task.sleep(for: .seconds(1))\n    await g()\n}\n"
+        try tree.write(sleepy, to: "Pkg/Sources/Legacy/Old.swift")
+        try tree.write(sleepy, to: "Pkg/Sources/App/New.swift")
+        try tree.write(sleepy, to: "Pkg/Tests/AppTests/T.swift")
+        try tree.write("func h() {\n    try? Task.checkCancellation()\n}\n", to: "Pkg/Tests/AppTests/U.swift")
+        try tree.write("rules:\n  Sources/Legacy:\n    disabled_rules: [try-sleep]\n  \"**/App\":\n    error_rules: [try-sleep]\n", to: "Pkg/.cancellation-lint.yml")
+        let result = try Binary.run(["--format", "json", "Pkg"], in: tree.root)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        // Legacy: off by its path rule. App: an error by the other one. Tests: try-sleep off by the default test
+        // profile, but the test file's other finding is reported, and marked.
+        #expect(findings.map { $0["path"] as? String } == ["Pkg/Sources/App/New.swift", "Pkg/Tests/AppTests/U.swift"])
+        #expect(findings.map { $0["severity"] as? String } == ["error", "error"])
+        #expect(findings.map { $0["inTestCode"] as? Bool } == [false, true])
+        let summary = try #require(object["summary"] as? [String: Any])
+        #expect(summary["testCode"] as? Int == 1)
+
+        // A configuration's own test profile replaces the default one.
+        try tree.write("test_code:\n  disabled_rules: [try-check-cancellation]\n", to: "Pkg/.cancellation-lint.yml")
+        let profiled = try Binary.run(["Pkg"], in: tree.root)
+        #expect(profiled.stdout.contains("Pkg/Tests/AppTests/T.swift:2:5: warning:"))
+        #expect(!profiled.stdout.contains("U.swift"))
+    }
+
     @Test("JSON output")
     func json() throws {
         let tree = try ScratchTree()

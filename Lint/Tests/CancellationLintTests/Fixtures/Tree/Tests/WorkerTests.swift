@@ -9,7 +9,7 @@ func suppressed() async {
 }
 
 func unused() {
-    // cancellation-lint:disable:next try-sleep
+    // cancellation-lint:disable:next try-check-cancellation
     print("nothing to suppress")
 }
 
