@@ -324,11 +324,14 @@ struct DeadlineChainTests {
     /// 60-second default.
     @Test func mergedHeaderLineAppliesTheShortestBudget() async throws {
         let router = Router()
+        let budgets = Recorder<Duration?>()
         router.add(middleware: RequestDeadlineMiddleware(policy: ServerDeadlinePolicy(defaultTimeout: .seconds(60))))
         router.get("slow") { _, _ -> String in
+            budgets.append(EffectiveDeadline.current?.remaining)
             try await Task.sleep(for: .seconds(30))
             return "finished"
         }
+        let start = ContinuousClock.now
         try await withServer(router) { port in
             try await withClient { client in
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/slow")
@@ -339,6 +342,11 @@ struct DeadlineChainTests {
                 #expect(String(buffer: body) == "request deadline exceeded\n")
             }
         }
+        // The handler ran under the 100 ms budget (not the 5 s member, nor the 60 s default), so the 504 came
+        // long before either of the others could have fired.
+        let budget = try #require(budgets.all.first ?? nil)
+        #expect(budget <= .milliseconds(100) && budget > .zero)
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 
     /// A handler (and its streaming body) that finish in time are unaffected.

@@ -89,7 +89,8 @@ enum CatchAnalysis {
             let name = member.declName.baseName.text
             if name.lowercased().hasPrefix("log") { return true }
             guard let base = member.base else { return false }
-            let baseText = base.trimmedDescription.lowercased()
+            var baseText = Substring(base.trimmedDescription.lowercased())
+            while baseText.last == "?" || baseText.last == "!" { baseText = baseText.dropLast() }  // `logger?.debug`
             return baseText.hasSuffix("logger") || baseText.hasSuffix("log") || baseText.hasSuffix("logging")
         }
         return false

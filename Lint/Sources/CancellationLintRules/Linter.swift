@@ -74,7 +74,7 @@ public struct SourceLinter: Sendable {
                 )
             ]
         }
-        let visitor = RuleVisitor(enabled: enabled)
+        let visitor = RuleVisitor(enabled: enabled, facts: FileFacts(tree))
         visitor.walk(tree)
         if visitor.findings.isEmpty && !scanComments { return [] }
 

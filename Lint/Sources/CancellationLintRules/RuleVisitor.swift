@@ -22,6 +22,10 @@ enum Messages {
         "catch-all swallows CancellationError and execution falls through to more awaits as if nothing had happened; fix: \(rethrowFirst), or leave the scope when `Task.isCancelled`"
     static let remapped =
         "catch-all throws a different error in place of CancellationError, so callers can no longer recognise cancellation; fix: \(rethrowFirst) before wrapping other errors"
+    static let continuedThenReturns =
+        "catch-all answers CancellationError with `continue`, so once the task is cancelled every remaining element fails at once and the code after the loop returns a value as if all had been processed; fix: \(rethrowFirst), or `try Task.checkCancellation()` after the loop"
+    static let continuedThenAwaits =
+        "catch-all answers CancellationError with `continue`, so once the task is cancelled every remaining element fails at once and the code after the loop goes on to more awaits; fix: \(rethrowFirst), or `try Task.checkCancellation()` after the loop"
     static let uncancellableLoop =
         "endless loop in async code has no throwing await and no cancellation check, so cancelling its task cannot stop it; fix: add `try Task.checkCancellation()` to the body or loop `while !Task.isCancelled`"
     static let unownedTask =
@@ -31,10 +35,13 @@ enum Messages {
 /// One pass over a file that evaluates every enabled rule.
 final class RuleVisitor: SyntaxVisitor {
     let enabled: Set<RuleID>
+    /// What the file's own declarations say (its quiet functions, its teardown functions).
+    let facts: FileFacts
     var findings: [RawFinding] = []
 
-    init(enabled: Set<RuleID>) {
+    init(enabled: Set<RuleID>, facts: FileFacts = FileFacts()) {
         self.enabled = enabled
+        self.facts = facts
         super.init(viewMode: .sourceAccurate)
     }
 
@@ -50,7 +57,7 @@ final class RuleVisitor: SyntaxVisitor {
             enabled.contains(.swallowedCancellationLoop) || enabled.contains(.catchAllFallback)
                 || enabled.contains(.cancellationRemapped)
         else { return .visitChildren }
-        guard SyntaxFacts.containsCancellableThrowingAwait(node.body) else { return .visitChildren }
+        guard SyntaxFacts.containsCancellableThrowingAwait(node.body, facts: facts) else { return .visitChildren }
         for (index, clause) in node.catchClauses.enumerated() {
             guard let catchAll = CatchAnalysis.catchAll(clause) else { continue }
             checkCatchAll(clause, catchAll, index: index, in: node)
@@ -61,9 +68,13 @@ final class RuleVisitor: SyntaxVisitor {
 
     private func checkCatchAll(_ clause: CatchClauseSyntax, _ catchAll: CatchAllClause, index: Int, in doStmt: DoStmtSyntax) {
         if CatchAnalysis.earlierClauseHandlesCancellation(doStmt.catchClauses, before: index) { return }
-        if SyntaxFacts.isInShutdownPath(doStmt) { return }
+        // Cancellation cannot reach a task nobody holds: `Task { … }` whose handle is discarded.
+        if SyntaxFacts.isInDiscardedTask(doStmt) { return }
+        if SyntaxFacts.isInTeardown(doStmt, facts: facts) { return }
         let facts = CatchAnalysis.analyze(handler: clause.body, errorName: catchAll.errorName)
         if facts.checksCancellation || facts.errorEscapes || facts.reportsTestFailure { return }
+        // `do { try await f(); XCTFail("expected an error") } catch {}`: a test that expects an error.
+        if SyntaxFacts.endsWithTestFailure(doStmt.body) { return }
         let position = clause.catchKeyword.positionAfterSkippingLeadingTrivia
         if facts.throwsDifferentError && !facts.rethrowsOriginal {
             report(.cancellationRemapped, at: position, Messages.remapped)
@@ -76,24 +87,96 @@ final class RuleVisitor: SyntaxVisitor {
         // `AsyncIteratorProtocol.next()` ends the sequence with `nil` on cancellation by convention.
         if facts.returnsFallbackValue && isInIteratorNext(doStmt) && returnsOnlyNil(clause.body) { return }
 
-        if let _ = endlessLoop(around: doStmt), !facts.leavesScope {
-            report(.swallowedCancellationLoop, at: position, Messages.swallowedLoop)
+        if let loop = endlessLoop(around: doStmt), !facts.leavesScope {
+            // `while running { … } catch { running = false }`: the handler ends the loop through its condition.
+            if !handlerEndsLoop(clause.body, loop: loop) {
+                report(.swallowedCancellationLoop, at: position, Messages.swallowedLoop)
+            }
             return
         }
         if facts.returnsFallbackValue {
             report(.catchAllFallback, at: position, Messages.fallbackValue)
             return
         }
+        // `for x in xs { do { … } catch { continue } }` and then a value: on cancellation every remaining
+        // element fails at once, and the function returns as if it had gone through them all.
+        if facts.continues && !facts.leavesScope, let loop = continuedForLoop(from: doStmt),
+            let loopItem = loop.parent?.as(CodeBlockItemSyntax.self)
+        {
+            switch continuation(after: loopItem) {
+            case .awaits:
+                report(.catchAllFallback, at: position, Messages.continuedThenAwaits)
+            case .returnsValue:
+                report(.catchAllFallback, at: position, Messages.continuedThenReturns)
+            case .nothing:
+                break
+            }
+            return
+        }
         if !facts.leavesScope && !facts.continues, let item = doStmt.parent?.as(CodeBlockItemSyntax.self) {
             switch continuation(after: item) {
             case .awaits:
-                report(.catchAllFallback, at: position, Messages.fallThrough)
+                // `do { try await client.run() } catch { log }; try await client.shutdown()`: what follows only
+                // releases what the block used, once each, to the end of the function — a `finally`.
+                if !isReleaseTail(after: item, of: doStmt) {
+                    report(.catchAllFallback, at: position, Messages.fallThrough)
+                }
             case .returnsValue:
                 report(.catchAllFallback, at: position, Messages.fallbackValue)
             case .nothing:
                 break
             }
         }
+    }
+
+    /// The `for`-`in` loop (not `for await`) that a `continue` in `doStmt`'s handler goes on with: the
+    /// nearest enclosing loop of the same function or closure, when it is one.
+    private func continuedForLoop(from doStmt: DoStmtSyntax) -> ForStmtSyntax? {
+        guard let loop = enclosingLoop(of: doStmt), let forStmt = loop.as(ForStmtSyntax.self), forStmt.awaitKeyword == nil else {
+            return nil
+        }
+        return forStmt
+    }
+
+    /// Whether `handler` assigns a variable that the condition of `loop` (a `while` loop) reads, so the loop
+    /// ends by its condition.
+    private func handlerEndsLoop(_ handler: CodeBlockSyntax, loop: Syntax) -> Bool {
+        guard let whileStmt = loop.as(WhileStmtSyntax.self) else { return false }
+        var conditionNames: Set<String> = []
+        for token in whileStmt.conditions.tokens(viewMode: .sourceAccurate) {
+            if case .identifier(let name) = token.tokenKind { conditionNames.insert(name) }
+        }
+        guard !conditionNames.isEmpty else { return false }
+        return SyntaxFacts.assignedNames(in: handler).contains { conditionNames.contains($0) }
+    }
+
+    /// Whether every statement after `item`, to the end of its function or closure, is a call (perhaps
+    /// awaited or tried) whose value is discarded, on a receiver that `doStmt`'s block used, with no
+    /// receiver called twice: the resources the block worked with, released.
+    private func isReleaseTail(after item: CodeBlockItemSyntax, of doStmt: DoStmtSyntax) -> Bool {
+        // Only the end of a function or closure body: no enclosing block whose code would run afterwards.
+        guard let list = item.parent?.as(CodeBlockItemListSyntax.self) else { return false }
+        let owner = list.parent
+        guard owner?.is(ClosureExprSyntax.self) == true
+            || owner?.as(CodeBlockSyntax.self)?.parent.map({ SyntaxFacts.isCodeBoundary($0) }) == true
+        else { return false }
+        let used = SyntaxFacts.referencedNames(in: doStmt.body)
+        var released: Set<String> = []
+        let tail = SyntaxFacts.statementsAfter(item)
+        guard !tail.isEmpty else { return false }
+        for statement in tail {
+            guard var expression = statement.item.as(ExprSyntax.self) else { return false }
+            if let tryExpr = expression.as(TryExprSyntax.self) { expression = tryExpr.expression }
+            if let awaitExpr = expression.as(AwaitExprSyntax.self) { expression = awaitExpr.expression }
+            if let tryExpr = expression.as(TryExprSyntax.self) { expression = tryExpr.expression }
+            guard let call = expression.as(FunctionCallExprSyntax.self) else { return false }
+            if CatchAnalysis.isLoggingCall(call) { continue }
+            guard let member = call.calledExpression.as(MemberAccessExprSyntax.self),
+                let receiver = member.base?.trimmedDescription, used.contains(receiver),
+                released.insert(receiver).inserted
+            else { return false }
+        }
+        return true
     }
 
     private func isInIteratorNext(_ node: some SyntaxProtocol) -> Bool {
@@ -182,9 +265,10 @@ final class RuleVisitor: SyntaxVisitor {
         }
     }
 
-    /// Whether a statement awaits real work: awaits of logging calls (`await logger.debug(…)`) and of
-    /// cleanup calls (`shutdown`, `close`, `disconnect`, …) do not count, since they are meant to run
-    /// whatever happened before.
+    /// Whether a statement awaits more work: any await but that of a logging call (`await logger.debug(…)`),
+    /// which reports what happened rather than carrying on. (What a called function is named says nothing:
+    /// `await close()` after a swallowed cancellation is more work like any other; code that must run
+    /// whatever happened belongs in a `defer` or a shield, where no rule looks.)
     private func containsWorkAwait(_ statement: CodeBlockItemSyntax) -> Bool {
         SyntaxFacts.contains(statement) { node in
             if let forStmt = node.as(ForStmtSyntax.self) { return forStmt.awaitKeyword != nil }
@@ -192,12 +276,7 @@ final class RuleVisitor: SyntaxVisitor {
             var expression = awaitExpr.expression
             if let tryExpr = expression.as(TryExprSyntax.self) { expression = tryExpr.expression }
             guard let call = expression.as(FunctionCallExprSyntax.self) else { return true }
-            if CatchAnalysis.isLoggingCall(call) { return false }
-            if let base = SyntaxFacts.calleeBaseText(call), base.lowercased().contains("logger") { return false }
-            if let name = SyntaxFacts.calleeName(call), SyntaxFacts.nameHasWord(name, in: SyntaxFacts.cleanupWords) {
-                return false
-            }
-            return true
+            return !CatchAnalysis.isLoggingCall(call)
         }
     }
 
@@ -224,45 +303,74 @@ final class RuleVisitor: SyntaxVisitor {
         return .visitChildren
     }
 
-    /// Words (of camelCase identifiers) in the statement after a sleep that mark a watchdog or timer.
-    static let watchdogWords: Set<String> = [
-        "cancel", "close", "shutdown", "stop", "terminate", "fail", "timeout", "timed", "expire", "expired",
-        "finish", "deadline",
-    ]
-
     private func checkTrySleep(_ node: TryExprSyntax) {
         guard let item = SyntaxFacts.discardedStatement(node) else { return }
-        if SyntaxFacts.isInShutdownPath(node) { return }
-        let following = SyntaxFacts.statementsAfter(item)
-        guard let next = following.first else {
-            if loopContinuesAfter(item) {
-                report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
-            }
+        if SyntaxFacts.isInTeardown(node, facts: facts) { return }
+        // Cancellation cannot reach a task nobody holds: `Task { … }` whose handle is discarded.
+        if SyntaxFacts.isInDiscardedTask(node) { return }
+        // In a loop that goes on after cancellation, the swallowed sleep makes it spin, whatever comes next
+        // in the loop.
+        if let loop = enclosingLoop(of: item), loop.kind != .forStmt, !SyntaxFacts.loopNoticesCancellation(loop),
+            !leavesLoop(after: item, loop: loop)
+        {
+            report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
             return
         }
+        let following = SyntaxFacts.statementsAfter(item)
+        guard let next = following.first else { return }
         switch next.item.kind {
-        case .returnStmt, .throwStmt, .breakStmt:
+        case .returnStmt, .throwStmt, .breakStmt, .continueStmt:
             return
-        case .continueStmt:
-            if let loop = enclosingLoop(of: item), loop.kind != .forStmt, !SyntaxFacts.loopNoticesCancellation(loop) {
-                report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
-            }
+        case .forStmt where next.item.as(ForStmtSyntax.self)?.awaitKeyword != nil:
+            // `for await x in sequence`: the loop ends as soon as it sees the cancellation.
             return
         default:
             break
         }
-        // Checking cancellation (`guard !Task.isCancelled`) or cancelling something (`task.cancel()`) next.
-        if SyntaxFacts.mentionsCancellation(next) || isWatchdogAction(next) { return }
+        // The next statement checks cancellation (`guard !Task.isCancelled`, `try Task.checkCancellation()`)
+        // or cancels the work the sleep was timing (`task.cancel()`, a watchdog).
+        if SyntaxFacts.mentionsCancellationCheck(next) || cancelsSomething(next) { return }
         report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
     }
 
-    /// Whether `item` is the last statement of the body of a `while`/`repeat` loop that keeps going after
-    /// cancellation.
-    private func loopContinuesAfter(_ item: CodeBlockItemSyntax) -> Bool {
-        guard let list = item.parent?.as(CodeBlockItemListSyntax.self), let loop = SyntaxFacts.loopOwning(list),
-            loop.kind != .forStmt
+    /// Whether the code after `item`, up to the end of `loop`'s body, leaves the loop (`return`, `throw`,
+    /// `break`) before the next iteration.
+    private func leavesLoop(after item: CodeBlockItemSyntax, loop: Syntax) -> Bool {
+        var item = item
+        while true {
+            for statement in SyntaxFacts.statementsAfter(item) {
+                switch statement.item.kind {
+                case .returnStmt, .throwStmt, .breakStmt:
+                    return true
+                default:
+                    break
+                }
+            }
+            guard let list = item.parent?.as(CodeBlockItemListSyntax.self) else { return false }
+            if let owner = SyntaxFacts.loopOwning(list), owner.id == loop.id { return false }
+            var ancestor = list.parent
+            var enclosing: CodeBlockItemSyntax?
+            while let node = ancestor, node.id != loop.id {
+                if let found = node.as(CodeBlockItemSyntax.self) {
+                    enclosing = found
+                    break
+                }
+                ancestor = node.parent
+            }
+            guard let next = enclosing else { return false }
+            item = next
+        }
+    }
+
+    /// Whether `statement` is a call of `cancel()` or `cancelAll()` on something.
+    private func cancelsSomething(_ statement: CodeBlockItemSyntax) -> Bool {
+        var expression = statement.item.as(ExprSyntax.self)
+        if let tryExpr = expression?.as(TryExprSyntax.self) { expression = tryExpr.expression }
+        if let awaitExpr = expression?.as(AwaitExprSyntax.self) { expression = awaitExpr.expression }
+        guard let call = expression?.as(FunctionCallExprSyntax.self), call.calledExpression.is(MemberAccessExprSyntax.self),
+            let name = SyntaxFacts.calleeName(call)
         else { return false }
-        return !SyntaxFacts.loopNoticesCancellation(loop)
+        return name == "cancel" || name == "cancelAll"
     }
 
     private func enclosingLoop(of node: some SyntaxProtocol) -> Syntax? {
@@ -275,14 +383,6 @@ final class RuleVisitor: SyntaxVisitor {
             }
         }
         return nil
-    }
-
-    private func isWatchdogAction(_ statement: CodeBlockItemSyntax) -> Bool {
-        for token in statement.tokens(viewMode: .sourceAccurate) {
-            guard case .identifier(let text) = token.tokenKind else { continue }
-            if SyntaxFacts.nameHasWord(text, in: Self.watchdogWords) { return true }
-        }
-        return false
     }
 
     // MARK: Rule 6 — uncancellable endless loops
@@ -303,7 +403,7 @@ final class RuleVisitor: SyntaxVisitor {
         if SyntaxFacts.containsThrowingAwait(body) { return }
         if SyntaxFacts.mentionsCancellationCheck(loop) { return }
         if SyntaxFacts.canLeaveLoop(body, countTry: true) { return }
-        if SyntaxFacts.isInShutdownPath(loop) { return }
+        if SyntaxFacts.isInTeardown(loop, facts: facts) { return }
         report(.uncancellableLoop, at: keyword.positionAfterSkippingLeadingTrivia, Messages.uncancellableLoop)
     }
 
@@ -324,7 +424,7 @@ final class RuleVisitor: SyntaxVisitor {
         } else {
             isTask = false
         }
-        guard isTask, SyntaxFacts.discardedStatement(node) != nil, !SyntaxFacts.isInShutdownPath(node) else {
+        guard isTask, SyntaxFacts.discardedStatement(node) != nil, !SyntaxFacts.isInTeardown(node, facts: facts) else {
             return .visitChildren
         }
         let closure = node.trailingClosure ?? node.arguments.last?.expression.as(ClosureExprSyntax.self)

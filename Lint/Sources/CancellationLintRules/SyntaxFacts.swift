@@ -53,20 +53,37 @@ enum SyntaxFacts {
 
     /// A throwing await that can throw `CancellationError`. `try await future.get()` (SwiftNIO's
     /// `EventLoopFuture.get()`) cannot: the future completes regardless of the waiting task's cancellation.
-    static func isCancellableThrowingAwait(_ node: Syntax) -> Bool {
+    ///
+    /// Nor can a call of one of the file's own functions that never suspends (``FileFacts``).
+    static func isCancellableThrowingAwait(_ node: Syntax, facts: FileFacts = FileFacts()) -> Bool {
         guard isThrowingAwait(node) else { return false }
         if let tryExpr = node.as(TryExprSyntax.self), let awaitExpr = tryExpr.expression.as(AwaitExprSyntax.self),
-            let call = awaitExpr.expression.as(FunctionCallExprSyntax.self),
-            calleeName(call) == "get", call.arguments.isEmpty, call.trailingClosure == nil,
-            call.calledExpression.is(MemberAccessExprSyntax.self)
+            let call = awaitExpr.expression.as(FunctionCallExprSyntax.self)
         {
-            return false
+            if calleeName(call) == "get", call.arguments.isEmpty, call.trailingClosure == nil,
+                call.calledExpression.is(MemberAccessExprSyntax.self)
+            {
+                return false
+            }
+            if let name = ownFunctionName(call), facts.cannotThrowCancellation.contains(name) { return false }
         }
         return true
     }
 
-    static func containsCancellableThrowingAwait(_ node: some SyntaxProtocol) -> Bool {
-        contains(node, where: isCancellableThrowingAwait)
+    static func containsCancellableThrowingAwait(_ node: some SyntaxProtocol, facts: FileFacts = FileFacts()) -> Bool {
+        contains(node) { isCancellableThrowingAwait($0, facts: facts) }
+    }
+
+    /// The name of the function `call` calls when it can be one of the file's own: `name(…)` or
+    /// `self.name(…)`.
+    static func ownFunctionName(_ call: FunctionCallExprSyntax) -> String? {
+        if let reference = call.calledExpression.as(DeclReferenceExprSyntax.self) { return reference.baseName.text }
+        if let member = call.calledExpression.as(MemberAccessExprSyntax.self),
+            member.base?.as(DeclReferenceExprSyntax.self)?.baseName.tokenKind == .keyword(.self)
+        {
+            return member.declName.baseName.text
+        }
+        return nil
     }
 
     /// Whether every throwing await in `node` is a sleep (`try await Task.sleep(…)`, `clock.sleep(…)`).
@@ -96,14 +113,19 @@ enum SyntaxFacts {
         contains(node, where: isAwait)
     }
 
-    /// Whether any identifier in `node` refers to cancellation state or checks it (`Task.isCancelled`,
-    /// `checkCancellation()`, `CancellationError`, `isCancellation…`, `cancelled` flags, …).
-    /// Plain calls to `cancel()`/`cancelAll()` do not count: they cancel something else, they check nothing.
+    /// The APIs that read or check a task's cancellation: `Task.isCancelled` (and any `isCancelled`
+    /// property), `Task.checkCancellation()`, the `CancellationError` type, `withTaskCancellationHandler`,
+    /// and `isCancellation` (how gRPC and others ask whether an error is a cancellation).
+    static let cancellationCheckAPIs: Set<String> = [
+        "isCancelled", "checkCancellation", "CancellationError", "withTaskCancellationHandler", "isCancellation",
+    ]
+
+    /// Whether `node` reads or checks cancellation through one of ``cancellationCheckAPIs``. A variable of
+    /// the program's own whose name merely contains "cancel" (`cancelRequested = false`) checks nothing.
     static func mentionsCancellationCheck(_ node: some SyntaxProtocol) -> Bool {
         for token in node.tokens(viewMode: .sourceAccurate) {
             guard case .identifier(let text) = token.tokenKind else { continue }
-            if text == "cancel" || text == "cancelAll" { continue }
-            if containsCancel(text) { return true }
+            if cancellationCheckAPIs.contains(text) { return true }
         }
         return false
     }
@@ -237,67 +259,102 @@ enum SyntaxFacts {
             || name == "addDiscardingTask" || name == "addDiscardingTaskUnlessCancelled"
     }
 
-    /// Words (of a camelCase name) that mark cleanup rather than new work.
-    static let cleanupWords: Set<String> = [
-        "shutdown", "close", "cleanup", "teardown", "stop", "dispose", "terminate", "cancel", "disconnect",
-        "finish", "flush", "release", "invalidate",
-    ]
-
-    /// Words (of a camelCase function name) that mark a shutdown or cleanup path.
-    static let shutdownWords: Set<String> = [
-        "shutdown", "close", "cleanup", "teardown", "stop", "dispose", "terminate", "cancel", "cancellation",
-        "disconnect", "deinit",
-    ]
-
-    /// The lowercased words of a camelCase or snake_case name, with `shut down`, `clean up` and `tear down`
-    /// joined: `gracefulShutdown` → `graceful`, `shutdown`; `tearDown` → `teardown`.
-    static func camelCaseWords(_ name: String) -> [String] {
-        var words: [String] = []
-        var current = ""
-        for character in name {
-            if character == "_" {
-                if !current.isEmpty { words.append(current) }
-                current = ""
-            } else if character.isUppercase, !current.isEmpty, current.last?.isUppercase == false {
-                words.append(current)
-                current = String(character)
-            } else {
-                current.append(character)
-            }
+    /// Whether the last statement of `body` records a test failure (`XCTFail(…)`, `Issue.record(…)`,
+    /// `#expect(Bool(false))`): the code before it is expected to throw.
+    static func endsWithTestFailure(_ body: CodeBlockSyntax) -> Bool {
+        guard let last = body.statements.last else { return false }
+        var expression = last.item.as(ExprSyntax.self)
+        if let tryExpr = expression?.as(TryExprSyntax.self) { expression = tryExpr.expression }
+        if let call = expression?.as(FunctionCallExprSyntax.self), let name = calleeName(call) {
+            return name == "XCTFail" || (name == "record" && calleeBaseText(call) == "Issue")
         }
-        if !current.isEmpty { words.append(current) }
-        var joined: [String] = []
-        for word in words.map({ $0.lowercased() }) {
-            if let last = joined.last, word == "down" && (last == "shut" || last == "tear") || word == "up" && last == "clean" {
-                joined[joined.count - 1] = last + word
-            } else {
-                joined.append(word)
-            }
+        if let macro = last.item.as(MacroExpansionExprSyntax.self) ?? expression?.as(MacroExpansionExprSyntax.self),
+            macro.macroName.text == "expect" || macro.macroName.text == "require"
+        {
+            let argument = macro.arguments.first?.expression.trimmedDescription.filter { !$0.isWhitespace }
+            return argument == "Bool(false)" || argument == "false"
         }
-        return joined
+        return false
     }
 
-    /// Whether a name contains one of `words` as a whole camelCase word, allowing the inflections
-    /// `-s`, `-es`, `-ed` and `-ing` (`stops`, `closed`, `stopping`, `cancelled` match `stop`, `close`,
-    /// `cancel`; `cancellable` and `failures` do not match `cancel` and `fail`).
-    static func nameHasWord(_ name: String, in words: Set<String>) -> Bool {
-        camelCaseWords(name).contains { word in
-            if words.contains(word) { return true }
-            for suffix in ["ing", "ed", "es", "s"] where word.hasSuffix(suffix) && word.count > suffix.count + 2 {
-                let stem = String(word.dropLast(suffix.count))
-                if words.contains(stem) || words.contains(stem + "e") { return true }
-                if let last = stem.last, stem.dropLast().last == last, words.contains(String(stem.dropLast())) {
-                    return true
+    /// Whether `node` runs in the closure of an unstructured task whose handle is discarded
+    /// (`Task { … }` or `Task.detached { … }` as a statement): nothing can cancel that task. (A loop that
+    /// never ends there is `unowned-endless-task`'s business.)
+    static func isInDiscardedTask(_ node: some SyntaxProtocol) -> Bool {
+        var current = node.parent
+        while let candidate = current {
+            if let closure = candidate.as(ClosureExprSyntax.self) {
+                guard let (call, _) = callTaking(closure) else { return false }
+                let callee = call.calledExpression
+                let isTask: Bool
+                if let reference = callee.as(DeclReferenceExprSyntax.self) {
+                    isTask = reference.baseName.text == "Task"
+                } else if let member = callee.as(MemberAccessExprSyntax.self), let base = member.base?.as(DeclReferenceExprSyntax.self) {
+                    isTask = base.baseName.text == "Task" && member.declName.baseName.text == "detached"
+                } else {
+                    isTask = false
                 }
+                guard isTask, let item = discardedStatement(call) else { return false }
+                return !isImplicitlyReturned(item)
+            }
+            if isCodeBoundary(candidate) { return false }
+            current = candidate.parent
+        }
+        return false
+    }
+
+    /// Whether `item` may be the value its body returns: the only statement of a closure, or of a function,
+    /// accessor or getter that returns something.
+    static func isImplicitlyReturned(_ item: CodeBlockItemSyntax) -> Bool {
+        guard let list = item.parent?.as(CodeBlockItemListSyntax.self), list.count == 1 else { return false }
+        if list.parent?.is(ClosureExprSyntax.self) == true { return true }
+        guard let owner = list.parent?.as(CodeBlockSyntax.self)?.parent else { return list.parent?.is(AccessorBlockSyntax.self) == true }
+        if let function = owner.as(FunctionDeclSyntax.self) { return function.signature.returnClause != nil }
+        return owner.is(AccessorDeclSyntax.self) || owner.is(PatternBindingSyntax.self)
+    }
+
+    /// The names assigned in `node` (`name = …`, `self.name = …`), not counting nested closures.
+    static func assignedNames(in node: some SyntaxProtocol) -> Set<String> {
+        var names: Set<String> = []
+        _ = contains(node) { candidate in
+            if let list = candidate.as(ExprListSyntax.self) {
+                let elements = Array(list)
+                if elements.count >= 3, elements[1].is(AssignmentExprSyntax.self) {
+                    if let reference = elements[0].as(DeclReferenceExprSyntax.self) { names.insert(reference.baseName.text) }
+                    if let member = elements[0].as(MemberAccessExprSyntax.self) { names.insert(member.declName.baseName.text) }
+                }
+            }
+            if let infix = candidate.as(InfixOperatorExprSyntax.self), infix.operator.is(AssignmentExprSyntax.self) {
+                if let reference = infix.leftOperand.as(DeclReferenceExprSyntax.self) { names.insert(reference.baseName.text) }
+                if let member = infix.leftOperand.as(MemberAccessExprSyntax.self) { names.insert(member.declName.baseName.text) }
             }
             return false
         }
+        return names
     }
 
-    /// Code that runs while shutting down or cleaning up: `defer` blocks, `onCancel:` handlers, cancellation
-    /// shields (`withCancellationShield { … }`), `deinit`, and functions whose names say they shut something
-    /// down (`shutdown`, `close`, `stop`, `tearDown`, …).
-    static func isInShutdownPath(_ node: some SyntaxProtocol) -> Bool {
+    /// The names referred to in `node` (`x`, and the base `x` of `x.y`), as written.
+    static func referencedNames(in node: some SyntaxProtocol) -> Set<String> {
+        var names: Set<String> = []
+        _ = contains(node, crossingBoundaries: true) { candidate in
+            if let reference = candidate.as(DeclReferenceExprSyntax.self) { names.insert(reference.baseName.text) }
+            if let member = candidate.as(MemberAccessExprSyntax.self), let base = member.base { names.insert(base.trimmedDescription) }
+            return false
+        }
+        return names
+    }
+
+    /// The APIs that hide cancellation from their block by design.
+    static let shieldFunctions: Set<String> = ["withCancellationShield", "withTaskCancellationShield"]
+
+    /// XCTest's teardown methods, which run after a test whatever happened in it.
+    static let testTeardownMethods: Set<String> = ["tearDown", "tearDownWithError"]
+
+    /// Code that runs as teardown, by its structure: `defer` blocks, `deinit`, `onCancel:` handlers,
+    /// cancellation shields (`withCancellationShield { … }`), an XCTest `tearDown` override, and — with the
+    /// file's ``FileFacts`` — a function of the file that is called only from such places. A function's name
+    /// says nothing: `stop()` may well run an endless loop.
+    static func isInTeardown(_ node: some SyntaxProtocol, facts: FileFacts?) -> Bool {
         var current = node.parent
         while let candidate = current {
             switch candidate.kind {
@@ -306,11 +363,18 @@ enum SyntaxFacts {
             case .closureExpr:
                 if let (call, label) = callTaking(candidate.as(ClosureExprSyntax.self)!) {
                     if label == "onCancel" { return true }
-                    // `withCancellationShield { … }` and similar: cancellation is hidden from the block by design.
-                    if let name = calleeName(call), nameHasWord(name, in: ["shield", "shielded"]) { return true }
+                    if let name = calleeName(call), shieldFunctions.contains(name) { return true }
                 }
             case .functionDecl:
-                if nameHasWord(candidate.as(FunctionDeclSyntax.self)!.name.text, in: shutdownWords) { return true }
+                let function = candidate.as(FunctionDeclSyntax.self)!
+                if testTeardownMethods.contains(function.name.text),
+                    function.modifiers.contains(where: { $0.name.tokenKind == .keyword(.override) })
+                {
+                    return true
+                }
+                if let facts, facts.calledOnlyFromTeardown.contains(function.name.text) { return true }
+                // A nested function is judged by where it is called, not by where it is declared.
+                return false
             default:
                 break
             }

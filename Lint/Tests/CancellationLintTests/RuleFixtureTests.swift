@@ -28,6 +28,32 @@ struct RuleFixtureTests {
         }
     }
 
+    /// The classes of misses and false positives found on code the rules were not written for (issue #15),
+    /// each with a fixture named after it.
+    static let classFixtureNames = [
+        "miss-teardown-word-in-function-name", "miss-watchdog-word-after-sleep", "miss-continue-in-for-loop-then-fallback",
+        "fp-expected-error-test-idiom", "fp-await-that-cannot-throw-cancellation", "fp-test-matcher-returns-failure",
+    ]
+
+    @Test("Each miss and false-positive class reports exactly its EXPECT lines", arguments: classFixtureNames)
+    func classFixture(name: String) throws {
+        let source = try TestSupport.readFixture("Classes/\(name).swift")
+        let expected = TestSupport.expectations(in: source)
+        if name.hasPrefix("miss-") {
+            #expect(!expected.isEmpty, "a miss class needs the cases it used to miss")
+        }
+        var actual: [Int: Set<String>] = [:]
+        for finding in TestSupport.lint(source) {
+            actual[finding.line, default: []].insert(finding.rule.rawValue)
+        }
+        for (line, rules) in expected.sorted(by: { $0.key < $1.key }) {
+            #expect(actual[line] == rules, "\(name).swift:\(line): expected \(rules.sorted()), got \(actual[line]?.sorted() ?? [])")
+        }
+        for (line, rules) in actual.sorted(by: { $0.key < $1.key }) where expected[line] == nil {
+            Issue.record("\(name).swift:\(line): unexpected \(rules.sorted())")
+        }
+    }
+
     @Test("Every rule has a fixture and a documentation page")
     func everyRuleIsCovered() {
         let ruleIDs = RuleID.allCases.map(\.rawValue)

@@ -11,7 +11,8 @@ enum TestSupport {
     static let repositoryRoot = packageRoot.deletingLastPathComponent()
 
     /// Every rule, including the opt-in ones.
-    static let allRules = LintConfiguration(optInRules: Set(RuleID.allCases))
+    /// Every rule on, for test code too (a fixture may declare an `XCTestCase` to show a teardown).
+    static let allRules = LintConfiguration(optInRules: Set(RuleID.allCases), testCode: RuleOverrides())
 
     static func lint(_ source: String, configuration: LintConfiguration = allRules) -> [Finding] {
         SourceLinter(configuration: configuration).lint(source: source, path: "test.swift")

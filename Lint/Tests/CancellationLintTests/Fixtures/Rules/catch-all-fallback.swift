@@ -215,8 +215,9 @@ func negativeOnCancel() async {
     }
 }
 
+// A function's name says nothing: cleanup that must run whatever happens belongs in a shield or a defer.
 func close() async {
-    do { try await channel.close() } catch { print("close failed: \(error)") }
+    do { try await channel.close() } catch { print("close failed: \(error)") }  // EXPECT: catch-all-fallback
     await eventLoopGroup.shutdownGracefully()
 }
 
@@ -259,10 +260,10 @@ func negativeIssueRecord() async {
     await transport.reconnect()
 }
 
-func negativeOnlyCleanupAfter() async throws {
+func positiveCleanupAfterIsMoreWork() async throws {
     do {
         try await client.execute(request)
-    } catch {
+    } catch {  // EXPECT: catch-all-fallback
         print("request failed:", error)
     }
     try await client.shutdown()
@@ -358,17 +359,71 @@ func enclosedValue() async -> Int {
 func gracefulShutdown() async {
     do {
         try await drain()
-    } catch {
+    } catch {  // EXPECT: catch-all-fallback
         print("drain failed: \(error)")
     }
     await notifyPeers()
 }
 
+// A free function named tearDown is judged like any other.
 func tearDown() async {
     do {
         try await drain()
-    } catch {
+    } catch {  // EXPECT: catch-all-fallback
         print("drain failed: \(error)")
     }
     await notifyPeers()
+}
+
+// XCTest's own teardown runs after the test whatever happened in it: teardown by structure.
+final class DrainTests: XCTestCase {
+    override func tearDown() async throws {
+        do {
+            try await drain()
+        } catch {
+            print("drain failed: \(error)")
+        }
+        await notifyPeers()
+    }
+}
+
+// Releasing what the block used, once each, to the end of the function: a `finally`, not more work.
+func negativeReleaseTail() async throws {
+    let httpClient = HTTPClient()
+    do {
+        let response = try await httpClient.execute(request)
+        print(response)
+    } catch {
+        print("request failed:", error)
+    }
+    try await httpClient.shutdown()
+}
+
+// The handler ends the loop through its condition.
+func negativeHandlerEndsLoop() async {
+    var resolving = true
+    while resolving {
+        do {
+            try await Task.sleep(for: .seconds(1))
+            await resolve()
+        } catch {
+            resolving = false
+        }
+    }
+}
+
+// Nobody holds this task, so nobody can cancel it.
+func negativeInDiscardedTask() {
+    Task {
+        do { try await refreshCache() } catch { print("refresh failed") }
+        await render()
+    }
+}
+
+// A task whose handle is kept can be cancelled.
+func positiveInKeptTask() -> Task<Void, Never> {
+    Task {
+        do { try await refreshCache() } catch { print("refresh failed") }  // EXPECT: catch-all-fallback
+        await render()
+    }
 }

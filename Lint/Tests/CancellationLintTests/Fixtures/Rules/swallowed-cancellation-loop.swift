@@ -50,7 +50,7 @@ func positiveTryQuestionSleepInHandler() async {
             try await work()
         } catch let error as any Error {  // EXPECT: swallowed-cancellation-loop
             logger.warning("retrying after \(error)")
-            _ = try? await Task.sleep(for: .seconds(1))
+            _ = try? await Task.sleep(for: .seconds(1))  // EXPECT: try-sleep
         }
     }
 }
@@ -260,9 +260,10 @@ func negativeOnCancel() async {
     }
 }
 
+// Miss class "teardown-named function": a name says nothing; the loop still spins once cancelled.
 func shutdown() async {
     while true {
-        do { try await closeNextConnection() } catch { log(error) }
+        do { try await closeNextConnection() } catch { log(error) }  // EXPECT: swallowed-cancellation-loop
     }
 }
 

@@ -108,8 +108,10 @@ func negativeNotASleep() async {
     await refresh()
 }
 
-func negativeWatchdogTimesOut(promise: Promise) async {
-    try? await Task.sleep(for: .seconds(5))
+// A watchdog whose own cancellation (the work finished in time) still reports a timeout: no word in the
+// next statement makes the sleep harmless.
+func positiveWatchdogFailsOnCancellation(promise: Promise) async {
+    try? await Task.sleep(for: .seconds(5))  // EXPECT: try-sleep
     promise.fail(TimeoutError())
 }
 
@@ -118,13 +120,15 @@ func positiveWordInsideAnotherWord() async {
     failures += 1
 }
 
-func negativeStateCheckAfterwards() async {
-    try? await Task.sleep(for: .milliseconds(500))
+// A flag of the program's own, not the task's cancellation, decides what happens next.
+func positiveStateFlagAfterwards() async {
+    try? await Task.sleep(for: .milliseconds(500))  // EXPECT: try-sleep
     let currentIsStopping = await isStopping
     if !currentIsStopping { await reconnect() }
 }
 
-func test_merge_when_cancelled() async {
+// The next statement is a `for await` loop, which ends as soon as it sees the cancellation.
+func negativeForAwaitNext() async {
     let task = Task {
         try? await Task.sleep(nanoseconds: 1_000_000_000)
         for await _ in merge(first, second) {}

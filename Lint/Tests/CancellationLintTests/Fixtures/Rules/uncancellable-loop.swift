@@ -86,8 +86,9 @@ func negativeConditionLoop() async {
     }
 }
 
+// A function's name says nothing: `stop()` loops forever.
 func stop() async {
-    while true {
+    while true {  // EXPECT: uncancellable-loop
         await drainOne()
     }
 }

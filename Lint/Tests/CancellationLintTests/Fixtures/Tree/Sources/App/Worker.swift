@@ -14,6 +14,6 @@ struct Worker {
         await step2()
     }
 
-    func step() async throws {}
+    func step() async throws { try await Task.sleep(for: .seconds(1)) }
     func step2() async {}
 }
