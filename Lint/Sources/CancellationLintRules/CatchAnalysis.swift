@@ -76,22 +76,24 @@ enum CatchAnalysis {
         return false
     }
 
+    /// Logging and assertion functions of the standard library, Foundation and `os`, and `log(…)`.
     static let loggingFunctions: Set<String> = [
-        "print", "debugPrint", "dump", "NSLog", "os_log", "assert", "assertionFailure", "precondition",
+        "print", "debugPrint", "dump", "NSLog", "os_log", "log", "assert", "assertionFailure", "precondition",
     ]
 
+    /// swift-log's `Logger` methods (and `os.Logger`'s), called on any logger value.
+    static let loggerMethods: Set<String> = [
+        "trace", "debug", "info", "notice", "warning", "error", "critical", "log", "fault",
+    ]
+
+    /// Whether `call` logs: one of ``loggingFunctions``, or one of ``loggerMethods`` called on a value
+    /// (`logger.warning(…)`, `self.logger?.debug(…)`, `context.logger.error(…)`).
     static func isLoggingCall(_ call: FunctionCallExprSyntax) -> Bool {
         if let reference = call.calledExpression.as(DeclReferenceExprSyntax.self) {
-            let name = reference.baseName.text
-            return loggingFunctions.contains(name) || name.lowercased().hasPrefix("log")
+            return loggingFunctions.contains(reference.baseName.text)
         }
-        if let member = call.calledExpression.as(MemberAccessExprSyntax.self) {
-            let name = member.declName.baseName.text
-            if name.lowercased().hasPrefix("log") { return true }
-            guard let base = member.base else { return false }
-            var baseText = Substring(base.trimmedDescription.lowercased())
-            while baseText.last == "?" || baseText.last == "!" { baseText = baseText.dropLast() }  // `logger?.debug`
-            return baseText.hasSuffix("logger") || baseText.hasSuffix("log") || baseText.hasSuffix("logging")
+        if let member = call.calledExpression.as(MemberAccessExprSyntax.self), member.base != nil {
+            return loggerMethods.contains(member.declName.baseName.text)
         }
         return false
     }
