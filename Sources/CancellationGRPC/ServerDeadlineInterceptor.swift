@@ -201,9 +201,7 @@ final class RPCEnding: Sendable {
 
     deinit {
         // The producer never ran: the RPC ended when its stream closed, by its deadline or its cancellation.
-        let outcome: RequestDeadlineOutcome =
-            rpc.isPastDeadline || rpc.expiredEarly ? .deadlineExceeded : rpc.cancellation.isCancelled ? .cancelled : .finished
-        report(outcome, reason: nil)
+        report(rpc.outcome(endedBy: nil), reason: nil)
     }
 }
 
@@ -293,9 +291,14 @@ struct RequestDeadline: Sendable {
 
     /// How an RPC that ended by `error` (or without one, `nil`) ended, for its observers: by its deadline
     /// when the interceptor reports `.deadlineExceeded` for it, by its cancellation when it reports
-    /// `.cancelled`, otherwise as finished (the handler's own errors among them).
+    /// `.cancelled`, otherwise as finished (the handler's own errors among them). An RPC that ended without
+    /// an error after its deadline passed, or after it was cancelled, ended by that.
     func outcome(endedBy error: (any Error)?) -> RequestDeadlineOutcome {
-        guard let error else { return .finished }
+        // Without an error: finished — unless the RPC was past its deadline or cancelled by then, so that what
+        // it produced came too late for its client (a late unary value, a stream written to a closed RPC).
+        guard let error else {
+            return isPastDeadline || expiredEarly ? .deadlineExceeded : cancellation.isCancelled ? .cancelled : .finished
+        }
         // The server shutting down cancels the handler's task without cancelling the RPC's handle.
         let cancelled = cancellation.isCancelled || Task.isCancelled
         guard let error = error as? RPCError else {
