@@ -49,6 +49,31 @@ public struct SourceLinter: Sendable {
         return findings
     }
 
+    /// The rule findings of a file that parses, each with its fix where there is one (suppressed findings
+    /// left out), for ``fix(source:path:)``.
+    func lintWithFixes(tree: SourceFileSyntax, path: String, source: String) -> ([Finding], [Fix?]) {
+        let isTestCode = TestCode.isTestCode(tree, path: path)
+        let configuration = self.configuration.forFile(relativePath: relativePath ?? (path == "<stdin>" ? nil : path), isTestCode: isTestCode)
+        let visitor = RuleVisitor(enabled: configuration.enabledRules, facts: FileFacts(tree), sourceForFixes: Array(source.utf8))
+        visitor.walk(tree)
+        let converter = SourceLocationConverter(fileName: path, tree: tree)
+        var suppressions = SuppressionSet(tree: tree, converter: converter)
+        var findings: [Finding] = []
+        var fixes: [Fix?] = []
+        for raw in visitor.findings {
+            let location = converter.location(for: raw.position)
+            if suppressions.suppresses(raw.rule, line: location.line) { continue }
+            findings.append(
+                Finding(
+                    path: path, line: location.line, column: location.column, rule: raw.rule,
+                    severity: configuration.severity(of: raw.rule), message: raw.message, inTestCode: isTestCode
+                )
+            )
+            fixes.append(raw.fix)
+        }
+        return (findings, fixes)
+    }
+
     private static func lint(tree: SourceFileSyntax, path: String, scanComments: Bool, configuration: LintConfiguration) -> [Finding] {
         let enabled = configuration.enabledRules
         if tree.hasError {

@@ -5,6 +5,8 @@ struct RawFinding {
     var rule: RuleID
     var position: AbsolutePosition
     var message: String
+    /// The mechanical change that removes the finding, where there is one.
+    var fix: Fix?
 }
 
 enum Messages {
@@ -37,17 +39,25 @@ final class RuleVisitor: SyntaxVisitor {
     let enabled: Set<RuleID>
     /// What the file's own declarations say (its quiet functions, its teardown functions).
     let facts: FileFacts
+    /// The file's bytes when fixes are wanted (they need the indentation of lines), else `nil`.
+    let sourceForFixes: [UInt8]?
+    var wantsFixes: Bool { sourceForFixes != nil }
     var findings: [RawFinding] = []
 
-    init(enabled: Set<RuleID>, facts: FileFacts = FileFacts()) {
+    init(enabled: Set<RuleID>, facts: FileFacts = FileFacts(), sourceForFixes: [UInt8]? = nil) {
         self.enabled = enabled
         self.facts = facts
+        self.sourceForFixes = sourceForFixes
         super.init(viewMode: .sourceAccurate)
     }
 
-    private func report(_ rule: RuleID, at position: AbsolutePosition, _ message: String) {
+    private func catchFix(_ clause: CatchClauseSyntax) -> Fix? {
+        sourceForFixes.flatMap { Fix.rethrowingCancellation(before: clause, source: $0) }
+    }
+
+    private func report(_ rule: RuleID, at position: AbsolutePosition, _ message: String, fix: @autoclosure () -> Fix? = nil) {
         guard enabled.contains(rule) else { return }
-        findings.append(RawFinding(rule: rule, position: position, message: message))
+        findings.append(RawFinding(rule: rule, position: position, message: message, fix: wantsFixes ? fix() : nil))
     }
 
     // MARK: Rules 1, 4, 5 — catch-alls
@@ -77,7 +87,7 @@ final class RuleVisitor: SyntaxVisitor {
         if SyntaxFacts.endsWithTestFailure(doStmt.body) { return }
         let position = clause.catchKeyword.positionAfterSkippingLeadingTrivia
         if facts.throwsDifferentError && !facts.rethrowsOriginal {
-            report(.cancellationRemapped, at: position, Messages.remapped)
+            report(.cancellationRemapped, at: position, Messages.remapped, fix: catchFix(clause))
             return
         }
         if facts.canThrow { return }
@@ -90,12 +100,12 @@ final class RuleVisitor: SyntaxVisitor {
         if let loop = endlessLoop(around: doStmt), !facts.leavesScope {
             // `while running { … } catch { running = false }`: the handler ends the loop through its condition.
             if !handlerEndsLoop(clause.body, loop: loop) {
-                report(.swallowedCancellationLoop, at: position, Messages.swallowedLoop)
+                report(.swallowedCancellationLoop, at: position, Messages.swallowedLoop, fix: catchFix(clause))
             }
             return
         }
         if facts.returnsFallbackValue {
-            report(.catchAllFallback, at: position, Messages.fallbackValue)
+            report(.catchAllFallback, at: position, Messages.fallbackValue, fix: catchFix(clause))
             return
         }
         // `for x in xs { do { … } catch { continue } }` and then a value: on cancellation every remaining
@@ -105,9 +115,9 @@ final class RuleVisitor: SyntaxVisitor {
         {
             switch continuation(after: loopItem) {
             case .awaits:
-                report(.catchAllFallback, at: position, Messages.continuedThenAwaits)
+                report(.catchAllFallback, at: position, Messages.continuedThenAwaits, fix: catchFix(clause))
             case .returnsValue:
-                report(.catchAllFallback, at: position, Messages.continuedThenReturns)
+                report(.catchAllFallback, at: position, Messages.continuedThenReturns, fix: catchFix(clause))
             case .nothing:
                 break
             }
@@ -119,10 +129,10 @@ final class RuleVisitor: SyntaxVisitor {
                 // `do { try await client.run() } catch { log }; try await client.shutdown()`: what follows only
                 // releases what the block used, once each, to the end of the function — a `finally`.
                 if !isReleaseTail(after: item, of: doStmt) {
-                    report(.catchAllFallback, at: position, Messages.fallThrough)
+                    report(.catchAllFallback, at: position, Messages.fallThrough, fix: catchFix(clause))
                 }
             case .returnsValue:
-                report(.catchAllFallback, at: position, Messages.fallbackValue)
+                report(.catchAllFallback, at: position, Messages.fallbackValue, fix: catchFix(clause))
             case .nothing:
                 break
             }
@@ -296,7 +306,7 @@ final class RuleVisitor: SyntaxVisitor {
             return .visitChildren
         }
         if name == "checkCancellation" {
-            report(.tryCheckCancellation, at: node.positionAfterSkippingLeadingTrivia, Messages.tryCheckCancellation)
+            report(.tryCheckCancellation, at: node.positionAfterSkippingLeadingTrivia, Messages.tryCheckCancellation, fix: Fix.removingQuestionMark(node))
         } else if awaited && name == "sleep" && enabled.contains(.trySleep) {
             checkTrySleep(node)
         }
@@ -313,7 +323,7 @@ final class RuleVisitor: SyntaxVisitor {
         if let loop = enclosingLoop(of: item), loop.kind != .forStmt, !SyntaxFacts.loopNoticesCancellation(loop),
             !leavesLoop(after: item, loop: loop)
         {
-            report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
+            report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep, fix: Fix.removingQuestionMark(node))
             return
         }
         let following = SyntaxFacts.statementsAfter(item)
@@ -330,7 +340,7 @@ final class RuleVisitor: SyntaxVisitor {
         // The next statement checks cancellation (`guard !Task.isCancelled`, `try Task.checkCancellation()`)
         // or cancels the work the sleep was timing (`task.cancel()`, a watchdog).
         if SyntaxFacts.mentionsCancellationCheck(next) || cancelsSomething(next) { return }
-        report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep)
+        report(.trySleep, at: node.positionAfterSkippingLeadingTrivia, Messages.trySleep, fix: Fix.removingQuestionMark(node))
     }
 
     /// Whether the code after `item`, up to the end of `loop`'s body, leaves the loop (`return`, `throw`,

@@ -344,6 +344,35 @@ enum SyntaxFacts {
         return names
     }
 
+    /// Whether `node` is in a function, initializer or accessor that throws untyped errors (`throws`, not
+    /// `throws(E)` or `rethrows`), with no closure in between: where `try` and `throw error` compile.
+    static func isInUntypedThrowingFunction(_ node: some SyntaxProtocol) -> Bool {
+        var current = node.parent
+        while let candidate = current {
+            let clause: ThrowsClauseSyntax?
+            switch candidate.kind {
+            case .closureExpr, .deinitializerDecl, .subscriptDecl:
+                return false
+            case .functionDecl:
+                clause = candidate.as(FunctionDeclSyntax.self)!.signature.effectSpecifiers?.throwsClause
+            case .initializerDecl:
+                clause = candidate.as(InitializerDeclSyntax.self)!.signature.effectSpecifiers?.throwsClause
+            case .accessorDecl:
+                clause = candidate.as(AccessorDeclSyntax.self)!.effectSpecifiers?.throwsClause
+            case .sourceFile:
+                return false
+            default:
+                current = candidate.parent
+                continue
+            }
+            guard let clause, clause.throwsSpecifier.tokenKind == .keyword(.throws) else { return false }
+            guard let type = clause.type else { return true }
+            let name = type.trimmedDescription.filter { !$0.isWhitespace }
+            return name == "anyError" || name == "Error" || name == "(anyError)"
+        }
+        return false
+    }
+
     /// The APIs that hide cancellation from their block by design.
     static let shieldFunctions: Set<String> = ["withCancellationShield", "withTaskCancellationShield"]
 

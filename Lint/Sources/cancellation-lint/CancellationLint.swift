@@ -16,6 +16,9 @@ struct CancellationLint: AsyncParsableCommand {
             (--config names one for all). A path of - lints standard input, named <stdin>, with the \
             configuration found from the current directory.
 
+            --fix applies the mechanical fixes in place, only where the enclosing function throws (so the \
+            result compiles) and only when the fixed file parses, then reports what is left.
+
             --write-baseline FILE records the current findings; later runs with --baseline FILE report only \
             findings added since (matched by file, rule and the text of the line, so moved code stays \
             accepted). Run both from the same folder.
@@ -50,6 +53,9 @@ struct CancellationLint: AsyncParsableCommand {
 
     @Option(help: "Write every finding of this run to this baseline file, and exit 0 unless there is a usage, configuration or I/O error.", completion: .file())
     var writeBaseline: String?
+
+    @Flag(help: "Fix what can be fixed mechanically, in place (try? → try, a rethrowing CancellationError clause ahead of a catch-all), where the enclosing function throws; then report what is left.")
+    var fix = false
 
     @Flag(help: "List the rules and exit.")
     var listRules = false
@@ -99,6 +105,10 @@ struct CancellationLint: AsyncParsableCommand {
         }
 
         let readsStandardInput = paths.contains("-")
+        if fix && readsStandardInput {
+            Self.printError("--fix changes files in place and cannot fix standard input")
+            throw ExitCode(2)
+        }
         let roots = paths.filter { $0 != "-" }
         let collector = FileCollector(resolver: resolver)
         let collected = roots.isEmpty && readsStandardInput ? FileCollector.Result() : collector.collect(roots.isEmpty ? ["."] : roots)
@@ -108,6 +118,25 @@ struct CancellationLint: AsyncParsableCommand {
         }
         // Read the baseline first: a bad one is a usage error, whatever the code holds.
         let accepted = try baseline.map(Self.readBaseline)
+        if fix {
+            for (path, linter) in files {
+                guard let source = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
+                let result = linter.fix(source: source, path: path)
+                if result.rejected {
+                    Self.printError("\(path): the fixes would not parse, so none was applied")
+                } else if !result.fixed.isEmpty {
+                    do {
+                        try result.source.write(toFile: path, atomically: true, encoding: .utf8)
+                        if !quiet {
+                            FileHandle.standardError.write(Data("fixed \(result.fixed.count) finding\(result.fixed.count == 1 ? "" : "s") in \(path)\n".utf8))
+                        }
+                    } catch {
+                        Self.printError("cannot write \(path): \(error.localizedDescription)")
+                        throw ExitCode(2)
+                    }
+                }
+            }
+        }
         var results = await LintRunner.lint(files: files)
         var fileCount = collected.files.count
         var standardInput: String?
