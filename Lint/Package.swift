@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "cancellation-lint", targets: ["cancellation-lint"]),
         .library(name: "CancellationLintRules", targets: ["CancellationLintRules"]),
         .plugin(name: "LintCancellationPlugin", targets: ["LintCancellationPlugin"]),
+        .plugin(name: "CancellationLintBuildPlugin", targets: ["CancellationLintBuildPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swiftlang/swift-syntax.git", from: "603.0.1"),
@@ -42,6 +43,11 @@ let package = Package(
                     description: "Find code that swallows task cancellation with cancellation-lint."
                 )
             ),
+            dependencies: ["cancellation-lint"]
+        ),
+        .plugin(
+            name: "CancellationLintBuildPlugin",
+            capability: .buildTool(),
             dependencies: ["cancellation-lint"]
         ),
         .testTarget(

@@ -57,6 +57,9 @@ struct CancellationLint: AsyncParsableCommand {
     @Flag(help: "Fix what can be fixed mechanically, in place (try? → try, a rethrowing CancellationError clause ahead of a catch-all), where the enclosing function throws; then report what is left.")
     var fix = false
 
+    @Option(help: ArgumentHelp("Write a comment-only Swift file here after a run without error findings (the build-tool plugin's output).", visibility: .hidden))
+    var emitStamp: String?
+
     @Flag(help: "List the rules and exit.")
     var listRules = false
 
@@ -195,7 +198,17 @@ struct CancellationLint: AsyncParsableCommand {
         }
         if !ioErrors.isEmpty { throw ExitCode(2) }
         if writeBaseline != nil { return }
-        if findings.contains(where: { $0.severity == .error }) || (strict && findings.contains { $0.severity != .note }) {
+        let failed = findings.contains(where: { $0.severity == .error }) || (strict && findings.contains { $0.severity != .note })
+        if let emitStamp, !failed {
+            let stamp = "// Written by cancellation-lint after linting this target: \(findings.count) finding\(findings.count == 1 ? "" : "s"), no error.\n"
+            do {
+                try Data(stamp.utf8).write(to: URL(fileURLWithPath: emitStamp))
+            } catch {
+                Self.printError("cannot write \(emitStamp): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        if failed {
             throw ExitCode(1)
         }
     }

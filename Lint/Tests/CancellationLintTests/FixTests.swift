@@ -101,4 +101,20 @@ struct FixTests {
         #expect(stdin.status == 2)
         #expect(stdin.stderr.contains("cannot fix standard input"))
     }
+
+    @Test("--emit-stamp (the build plugin's output) is written after a run without errors, and not after one with errors")
+    func stamp() throws {
+        let tree = try ScratchTree()
+        try tree.write("func f() async {\n    try? await Task.sleep(for: .seconds(1))\n    await g()\n}\n", to: "Stamp/W.swift")
+        let warned = try Binary.run(["--quiet", "--emit-stamp", "stamp.swift", "Stamp/W.swift"], in: tree.root)
+        #expect(warned.status == 0)
+        #expect(warned.stdout.hasPrefix("Stamp/W.swift:2:5: warning:"))
+        let stamp = try String(contentsOf: tree.root.appendingPathComponent("stamp.swift"), encoding: .utf8)
+        #expect(stamp.hasPrefix("// Written by cancellation-lint"))
+        try FileManager.default.removeItem(at: tree.root.appendingPathComponent("stamp.swift"))
+        try tree.write("func f() {\n    try? Task.checkCancellation()\n}\n", to: "Stamp/E.swift")
+        let failed = try Binary.run(["--quiet", "--emit-stamp", "stamp.swift", "Stamp/E.swift"], in: tree.root)
+        #expect(failed.status == 1)
+        #expect(!FileManager.default.fileExists(atPath: tree.root.appendingPathComponent("stamp.swift").path))
+    }
 }
