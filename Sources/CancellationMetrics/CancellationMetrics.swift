@@ -1,5 +1,6 @@
 #if Metrics
 public import Cancellation
+import CancellationWire
 public import CoreMetrics
 
 /// Counts what cancel scopes and timeouts do with swift-metrics: install its ``observer(factory:scopeDimension:)``
@@ -82,11 +83,6 @@ public enum CancellationMetrics {
 
 /// `duration` in whole nanoseconds, saturating at `Int64`'s bounds.
 func nanoseconds(_ duration: Duration) -> Int64 {
-    let (seconds, attoseconds) = duration.components
-    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    if overflow { return seconds < 0 ? .min : .max }
-    let (total, overflowAdding) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-    if overflowAdding { return seconds < 0 ? .min : .max }
-    return total
+    duration.saturatingNanoseconds
 }
 #endif

@@ -72,7 +72,7 @@ public struct RequestDeadlineTracing: RequestDeadlineObserver {
             let remaining = ContinuousClock.now.duration(to: deadline)
             attributes["cancellation.deadline.remaining"] = remaining.seconds
             let wallClock = Int64(clamping: DefaultTracerClock.now.nanosecondsSinceEpoch)
-            let (sum, overflow) = wallClock.addingReportingOverflow(remaining.nanoseconds)
+            let (sum, overflow) = wallClock.addingReportingOverflow(remaining.saturatingNanoseconds)
             attributes["cancellation.deadline.time_unix_nano"] = overflow ? Int64.max : sum
         }
         span.attributes.merge(attributes)
@@ -131,14 +131,5 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 
-    /// The duration in whole nanoseconds, saturating at `Int64`'s bounds.
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        let (total, overflowAdding) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        if overflowAdding { return seconds < 0 ? .min : .max }
-        return total
-    }
 }
 #endif
