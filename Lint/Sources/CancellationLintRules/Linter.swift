@@ -39,8 +39,14 @@ public struct SourceLinter: Sendable {
         lint(tree: tree, path: path, scanComments: true)
     }
 
+    /// Whether the file is test code; an absolute path is judged by its part below the configuration's
+    /// folder, so that a checkout under `/ci/LoadTests/` is not all test code.
+    private func isTestCode(_ tree: SourceFileSyntax, path: String) -> Bool {
+        TestCode.isTestCode(tree, path: path.hasPrefix("/") ? (relativePath ?? "") : path)
+    }
+
     private func lint(tree: SourceFileSyntax, path: String, scanComments: Bool) -> [Finding] {
-        let isTestCode = TestCode.isTestCode(tree, path: path)
+        let isTestCode = isTestCode(tree, path: path)
         let configuration = self.configuration.forFile(relativePath: relativePath ?? (path == "<stdin>" ? nil : path), isTestCode: isTestCode)
         var findings = Self.lint(tree: tree, path: path, scanComments: scanComments, configuration: configuration)
         if isTestCode {
@@ -52,7 +58,7 @@ public struct SourceLinter: Sendable {
     /// The rule findings of a file that parses, each with its fix where there is one (suppressed findings
     /// left out), for ``fix(source:path:)``.
     func lintWithFixes(tree: SourceFileSyntax, path: String, source: String) -> ([Finding], [Fix?]) {
-        let isTestCode = TestCode.isTestCode(tree, path: path)
+        let isTestCode = isTestCode(tree, path: path)
         let configuration = self.configuration.forFile(relativePath: relativePath ?? (path == "<stdin>" ? nil : path), isTestCode: isTestCode)
         let visitor = RuleVisitor(enabled: configuration.enabledRules, facts: FileFacts(tree), sourceForFixes: Array(source.utf8))
         visitor.walk(tree)

@@ -78,8 +78,6 @@ final class RuleVisitor: SyntaxVisitor {
 
     private func checkCatchAll(_ clause: CatchClauseSyntax, _ catchAll: CatchAllClause, index: Int, in doStmt: DoStmtSyntax) {
         if CatchAnalysis.earlierClauseHandlesCancellation(doStmt.catchClauses, before: index) { return }
-        // Cancellation cannot reach a task nobody holds: `Task { … }` whose handle is discarded.
-        if SyntaxFacts.isInDiscardedTask(doStmt) { return }
         if SyntaxFacts.isInTeardown(doStmt, facts: facts) { return }
         let facts = CatchAnalysis.analyze(handler: clause.body, errorName: catchAll.errorName)
         if facts.checksCancellation || facts.errorEscapes || facts.reportsTestFailure { return }
@@ -104,6 +102,9 @@ final class RuleVisitor: SyntaxVisitor {
             }
             return
         }
+        // Outside a loop: cancellation cannot reach a task nobody holds (`Task { … }` whose handle is
+        // discarded), so the catch-all never sees one.
+        if SyntaxFacts.isInDiscardedTask(doStmt) { return }
         if facts.returnsFallbackValue {
             report(.catchAllFallback, at: position, Messages.fallbackValue, fix: catchFix(clause))
             return
@@ -151,13 +152,25 @@ final class RuleVisitor: SyntaxVisitor {
     /// Whether `handler` assigns a variable that the condition of `loop` (a `while` loop) reads, so the loop
     /// ends by its condition.
     private func handlerEndsLoop(_ handler: CodeBlockSyntax, loop: Syntax) -> Bool {
-        guard let whileStmt = loop.as(WhileStmtSyntax.self) else { return false }
-        var conditionNames: Set<String> = []
-        for token in whileStmt.conditions.tokens(viewMode: .sourceAccurate) {
-            if case .identifier(let name) = token.tokenKind { conditionNames.insert(name) }
+        // The condition is one flag, `running` or `!stopped`; the handler sets it to the literal that ends
+        // the loop (`running = false`, `stopped = true`).
+        guard let whileStmt = loop.as(WhileStmtSyntax.self), whileStmt.conditions.count == 1,
+            case .expression(let condition) = whileStmt.conditions.first!.condition
+        else { return false }
+        let flag: String
+        let ending: Bool
+        if let reference = condition.as(DeclReferenceExprSyntax.self) {
+            (flag, ending) = (reference.baseName.text, false)
+        } else if let member = condition.as(MemberAccessExprSyntax.self), member.base?.trimmedDescription == "self" {
+            (flag, ending) = (member.declName.baseName.text, false)
+        } else if let prefix = condition.as(PrefixOperatorExprSyntax.self), prefix.operator.text == "!",
+            let name = SyntaxFacts.name(of: prefix.expression)
+        {
+            (flag, ending) = (name, true)
+        } else {
+            return false
         }
-        guard !conditionNames.isEmpty else { return false }
-        return SyntaxFacts.assignedNames(in: handler).contains { conditionNames.contains($0) }
+        return SyntaxFacts.literalAssignments(in: handler)[flag] == ending
     }
 
     /// Whether every statement after `item`, to the end of its function or closure, is a call (perhaps
@@ -170,7 +183,10 @@ final class RuleVisitor: SyntaxVisitor {
         guard owner?.is(ClosureExprSyntax.self) == true
             || owner?.as(CodeBlockSyntax.self)?.parent.map({ SyntaxFacts.isCodeBoundary($0) }) == true
         else { return false }
-        let used = SyntaxFacts.referencedNames(in: doStmt.body)
+        // Receivers declared in the same body before the `do` (locals and parameters of closures are not
+        // counted: only `let`/`var` declarations), never `self`, which stands for everything.
+        let locals = SyntaxFacts.localNames(declaredBefore: item)
+        let used = SyntaxFacts.referencedNames(in: doStmt.body).intersection(locals)
         var released: Set<String> = []
         let tail = SyntaxFacts.statementsAfter(item)
         guard !tail.isEmpty else { return false }
@@ -306,6 +322,8 @@ final class RuleVisitor: SyntaxVisitor {
             return .visitChildren
         }
         if name == "checkCancellation" {
+            // Only as a statement: `if (try? Task.checkCancellation()) == nil { … }` is a check.
+            guard SyntaxFacts.discardedStatement(node) != nil else { return .visitChildren }
             report(.tryCheckCancellation, at: node.positionAfterSkippingLeadingTrivia, Messages.tryCheckCancellation, fix: Fix.removingQuestionMark(node))
         } else if awaited && name == "sleep" && enabled.contains(.trySleep) {
             checkTrySleep(node)

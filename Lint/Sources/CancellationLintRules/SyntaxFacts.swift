@@ -313,6 +313,63 @@ enum SyntaxFacts {
         return owner.is(AccessorDeclSyntax.self) || owner.is(PatternBindingSyntax.self)
     }
 
+    /// The flags `node` sets to a Boolean literal (`running = false`, `self.stopped = true`), with the value,
+    /// not counting nested closures; a flag set to both counts as neither.
+    static func literalAssignments(in node: some SyntaxProtocol) -> [String: Bool] {
+        var result: [String: Bool] = [:]
+        var conflicting: Set<String> = []
+        func note(_ target: ExprSyntax, _ value: ExprSyntax) {
+            guard let literal = value.as(BooleanLiteralExprSyntax.self) else { return }
+            let name: String?
+            if let reference = target.as(DeclReferenceExprSyntax.self) {
+                name = reference.baseName.text
+            } else if let member = target.as(MemberAccessExprSyntax.self), member.base?.trimmedDescription == "self" {
+                name = member.declName.baseName.text
+            } else {
+                name = nil
+            }
+            guard let name else { return }
+            let flag = literal.literal.tokenKind == .keyword(.true)
+            if let earlier = result[name], earlier != flag { conflicting.insert(name) }
+            result[name] = flag
+        }
+        _ = contains(node) { candidate in
+            if let list = candidate.as(ExprListSyntax.self) {
+                let elements = Array(list)
+                if elements.count == 3, elements[1].is(AssignmentExprSyntax.self) { note(elements[0], elements[2]) }
+            }
+            if let infix = candidate.as(InfixOperatorExprSyntax.self), infix.operator.is(AssignmentExprSyntax.self) {
+                note(infix.leftOperand, infix.rightOperand)
+            }
+            return false
+        }
+        for name in conflicting { result[name] = nil }
+        return result
+    }
+
+    /// The names declared with `let`/`var` in the blocks around `item`, before it, up to its function or
+    /// closure.
+    static func localNames(declaredBefore item: CodeBlockItemSyntax) -> Set<String> {
+        var names: Set<String> = []
+        var current: Syntax? = Syntax(item)
+        while let node = current {
+            if let list = node.parent?.as(CodeBlockItemListSyntax.self), let here = node.as(CodeBlockItemSyntax.self) {
+                for statement in list {
+                    if statement.id == here.id { break }
+                    if let variable = statement.item.as(VariableDeclSyntax.self) {
+                        for binding in variable.bindings {
+                            if let identifier = binding.pattern.as(IdentifierPatternSyntax.self) { names.insert(identifier.identifier.text) }
+                        }
+                    }
+                }
+            }
+            if let parent = node.parent, isCodeBoundary(parent) { break }
+            current = node.parent
+        }
+        names.remove("self")
+        return names
+    }
+
     /// The names assigned in `node` (`name = …`, `self.name = …`), not counting nested closures.
     static func assignedNames(in node: some SyntaxProtocol) -> Set<String> {
         var names: Set<String> = []
@@ -351,7 +408,7 @@ enum SyntaxFacts {
         while let candidate = current {
             let clause: ThrowsClauseSyntax?
             switch candidate.kind {
-            case .closureExpr, .deinitializerDecl, .subscriptDecl:
+            case .closureExpr, .deinitializerDecl, .subscriptDecl, .deferStmt:
                 return false
             case .functionDecl:
                 clause = candidate.as(FunctionDeclSyntax.self)!.signature.effectSpecifiers?.throwsClause

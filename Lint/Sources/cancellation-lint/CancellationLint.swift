@@ -60,6 +60,9 @@ struct CancellationLint: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Write a comment-only Swift file here after a run without error findings (the build-tool plugin's output).", visibility: .hidden))
     var emitStamp: String?
 
+    @Option(help: ArgumentHelp("Also lint the files listed in this file, one path per line (the build-tool plugin's input).", visibility: .hidden))
+    var fileList: String?
+
     @Flag(help: "List the rules and exit.")
     var listRules = false
 
@@ -107,6 +110,14 @@ struct CancellationLint: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
+        var paths = self.paths
+        if let fileList {
+            guard let text = try? String(contentsOfFile: fileList, encoding: .utf8) else {
+                Self.printError("cannot read the file list \(fileList)")
+                throw ExitCode(2)
+            }
+            paths += text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.isEmpty }
+        }
         let readsStandardInput = paths.contains("-")
         if fix && readsStandardInput {
             Self.printError("--fix changes files in place and cannot fix standard input")

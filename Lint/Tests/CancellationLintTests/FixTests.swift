@@ -73,6 +73,7 @@ struct FixTests {
         "func f(_ g: () throws -> Void) async rethrows {\n    try? Task.checkCancellation()\n}\n",
         "func f() async throws {\n    let t = Task {\n        try? Task.checkCancellation()\n    }\n    _ = t\n}\n",
         "func f() async -> Int {\n    do {\n        return try await g()\n    } catch {\n        return 0\n    }\n}\n",
+        "func f() async throws {\n    defer {\n        try? Task.checkCancellation()\n    }\n    await g()\n}\n",
     ])
     func notFixed(source: String) {
         let result = Self.fixed(source)

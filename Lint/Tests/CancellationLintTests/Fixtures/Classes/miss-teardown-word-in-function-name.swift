@@ -27,8 +27,8 @@ final class Poller {
         await uploader.flush()
     }
 
-    // Teardown by structure: called only from `deinit` and a `defer`.
-    func releaseResources() async {
+    // Teardown by structure: a private function called only from a `defer`.
+    private func releaseResources() async {
         do { try await connection.close() } catch { print("close failed") }
         await pool.drain()
     }

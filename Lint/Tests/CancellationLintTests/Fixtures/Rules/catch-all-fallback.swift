@@ -427,3 +427,24 @@ func positiveInKeptTask() -> Task<Void, Never> {
         await render()
     }
 }
+
+// Not a release tail: `self` stands for everything, and `store` is not a local of this function.
+final class Syncer {
+    func positiveSelfIsNotAReleaseTail() async throws {
+        do {
+            try await self.load()
+        } catch {  // EXPECT: catch-all-fallback
+            print(error)
+        }
+        await self.render()
+    }
+
+    func positiveOtherWorkOnAPropertyIsNotAReleaseTail() async throws {
+        do {
+            try await store.refresh()
+        } catch {  // EXPECT: catch-all-fallback
+            print(error)
+        }
+        try await store.upload(pending)
+    }
+}

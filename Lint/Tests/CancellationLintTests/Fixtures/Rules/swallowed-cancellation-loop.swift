@@ -290,3 +290,37 @@ func positiveBoundedLoop() async -> Int {
     }
     return iterations
 }
+
+// The handler sets the loop's flag, but not to the value that ends it: the loop goes on.
+func positiveFlagNotEnding() async {
+    var connected = false
+    while !connected {
+        do {
+            try await connect()
+            connected = true
+        } catch {  // EXPECT: swallowed-cancellation-loop
+            connected = false
+        }
+    }
+}
+
+// The handler sets the flag that ends the loop.
+func negativeFlagEnds() async {
+    var stopped = false
+    while !stopped {
+        do {
+            try await connect()
+        } catch {
+            stopped = true
+        }
+    }
+}
+
+// A task nobody holds still spins in this loop if it is ever cancelled through its parent: reported.
+func positiveLoopInDiscardedTask() {
+    Task {  // EXPECT: unowned-endless-task
+        while true {
+            do { try await poll() } catch { print(error) }  // EXPECT: swallowed-cancellation-loop
+        }
+    }
+}

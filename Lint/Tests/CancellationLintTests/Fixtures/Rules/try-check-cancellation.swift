@@ -29,3 +29,13 @@ func negativeIsCancelled() {
 func negativeOtherTryQuestion() {
     try? validate()
 }
+
+// Used as a value, it is a check: `nil` means cancelled.
+func negativeUsedAsCheck() async -> Int {
+    if (try? Task.checkCancellation()) == nil {
+        await flush()
+        return 0
+    }
+    guard let _ = try? Task.checkCancellation() else { return 1 }
+    return 2
+}
