@@ -117,10 +117,11 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
         // Reports the RPC's end once: from the handler's failure, or from the response's producer — or, when
         // grpc-swift drops the response without running its producer (the stream closed first), when the
         // producer is released.
-        let ending = RPCEnding(observers: observers, request: watched, rpc: rpc)
+        // `nil` without observers: nothing to report, and no object to allocate per RPC.
+        let ending = observers.isEmpty ? nil : RPCEnding(observers: observers, request: watched, rpc: rpc)
 
         if rpc.hasPassedOnArrival {
-            ending.report(.deadlineExceededOnArrival, reason: nil)
+            ending?.report(.deadlineExceededOnArrival, reason: nil)
             throw rpc.expiredError()
         }
         var handlerScope: CancelScope<ContinuousClock>?
@@ -128,7 +129,7 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
         do {
             response = try await rpc.run(scope: &handlerScope) { try await next(request, context) }
         } catch {
-            ending.end(by: error, scope: handlerScope)
+            ending?.end(by: error, scope: handlerScope)
             throw error
         }
         let contents: StreamingServerResponse<Output>.Contents
@@ -138,7 +139,7 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
         case .failure(let error):
             // An interceptor after this one turned the handler's error into a response.
             let translated = rpc.translatedAfterward(error)
-            ending.end(by: translated, scope: handlerScope)
+            ending?.end(by: translated, scope: handlerScope)
             response.accepted = .failure(translated)
             return response
         }
@@ -149,10 +150,10 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
                 var producerScope: CancelScope<ContinuousClock>?
                 do {
                     let trailers = try await rpc.run(scope: &producerScope) { try await producer(writer) }
-                    ending.end(by: nil, scope: producerScope)
+                    ending?.end(by: nil, scope: producerScope)
                     return trailers
                 } catch {
-                    ending.end(by: error, scope: producerScope)
+                    ending?.end(by: error, scope: producerScope)
                     throw error
                 }
             }
@@ -195,7 +196,7 @@ final class RPCEnding: Sendable {
 
     /// Reports `outcome`, unless an outcome was reported already.
     func report(_ outcome: RequestDeadlineOutcome, reason: CancellationReason?) {
-        guard !observers.isEmpty, reported.withLock({ reported in defer { reported = true }; return !reported }) else { return }
+        guard reported.withLock({ reported in defer { reported = true }; return !reported }) else { return }
         observers.requestEnded(request, outcome: outcome, reason: reason)
     }
 

@@ -71,7 +71,7 @@ public enum CancellationMetrics {
             case .uncooperative(_, let ignoredFor):
                 Counter(label: Label.uncooperative, dimensions: dimensions, factory: factory).increment()
                 Timer(label: Label.ignoredCancellation, dimensions: dimensions, factory: factory)
-                    .recordNanoseconds(nanoseconds(ignoredFor))
+                    .recordNanoseconds(ignoredFor.saturatingNanoseconds)
             case .abandoned:
                 Counter(label: Label.abandoned, dimensions: dimensions, factory: factory).increment()
             case .shieldExpired:
@@ -79,10 +79,5 @@ public enum CancellationMetrics {
             }
         }
     }
-}
-
-/// `duration` in whole nanoseconds, saturating at `Int64`'s bounds.
-func nanoseconds(_ duration: Duration) -> Int64 {
-    duration.saturatingNanoseconds
 }
 #endif

@@ -64,7 +64,7 @@ public struct RequestDeadlineMetrics: RequestDeadlineObserver {
         let dimensions = Self.dimensions(of: request)
         if let budget = request.receivedTimeout {
             Timer(label: Label.receivedBudget, dimensions: dimensions, factory: factory)
-                .recordNanoseconds(nanoseconds(budget))
+                .recordNanoseconds(budget.saturatingNanoseconds)
         } else {
             Counter(label: Label.noBudget, dimensions: dimensions, factory: factory).increment()
         }

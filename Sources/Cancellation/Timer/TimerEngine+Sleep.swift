@@ -30,10 +30,12 @@ extension TimerEngine {
 /// "the deadline was reached" (the entry fired) and "the task was cancelled", whichever order the firing,
 /// the cancellation and the wait itself come in.
 ///
-/// `@unchecked Sendable` is restated because ``TimerEntry`` is; the one property this class adds is a
-/// ``LockedValue``, whose continuation is only resumed outside the lock, once.
+/// `@unchecked Sendable` is restated because ``TimerEntry`` is (its fields are guarded by the engine's lock,
+/// see there). Sound: the one property this class adds is a `let` ``LockedValue`` of a `Sendable` state,
+/// reached only under its own lock; the continuation it holds is taken out under that lock exactly once and
+/// resumed outside it.
 final class EngineSleeper: TimerEntry, @unchecked Sendable {
-    private enum State {
+    private enum State: Sendable {
         /// Neither waiting nor finished.
         case idle
         /// Waiting for the first outcome.
@@ -42,15 +44,14 @@ final class EngineSleeper: TimerEntry, @unchecked Sendable {
         case finished(reachedDeadline: Bool)
     }
 
-    // Sound: the continuation inside is taken out under the lock exactly once and resumed once.
-    private let state = LockedValue(UncheckedSendableBox(value: State.idle))
+    private let state = LockedValue(State.idle)
 
     /// Waits: resumes `continuation` at once if the outcome is known already, or when it is.
     func wait(_ continuation: UnsafeContinuation<Bool, Never>) {
-        let known = state.withLock { box -> Bool? in
-            switch box.value {
+        let known = state.withLock { state -> Bool? in
+            switch state {
             case .idle:
-                box.value = .waiting(continuation)
+                state = .waiting(continuation)
                 return nil
             case .finished(let reachedDeadline):
                 return reachedDeadline
@@ -63,13 +64,13 @@ final class EngineSleeper: TimerEntry, @unchecked Sendable {
 
     /// Records the outcome if it is the first, and resumes the waiting continuation if there is one.
     func finish(reachedDeadline: Bool) {
-        let continuation = state.withLock { box -> UnsafeContinuation<Bool, Never>? in
-            switch box.value {
+        let continuation = state.withLock { state -> UnsafeContinuation<Bool, Never>? in
+            switch state {
             case .idle:
-                box.value = .finished(reachedDeadline: reachedDeadline)
+                state = .finished(reachedDeadline: reachedDeadline)
                 return nil
             case .waiting(let continuation):
-                box.value = .finished(reachedDeadline: reachedDeadline)
+                state = .finished(reachedDeadline: reachedDeadline)
                 return continuation
             case .finished:
                 return nil
