@@ -103,22 +103,24 @@ public struct ServerDeadlineInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let requested = GRPCTimeoutHeader.parse(values: request.metadata[stringValues: GRPCTimeoutHeader.name])
         let rpc = RequestDeadline(timeout: policy.timeout(requested: requested), cancellation: context.cancellation)
-        let watched = RequestDeadlineRequest(
-            transport: .grpc,
-            operation: context.descriptor.fullyQualifiedMethod,
-            receivedTimeout: requested,
-            timeout: rpc.timeout,
-            arrival: rpc.arrival
-        )
-        let observers = self.observers
-        if !observers.isEmpty {
-            observers.requestArrived(watched)
-        }
         // Reports the RPC's end once: from the handler's failure, or from the response's producer — or, when
         // grpc-swift drops the response without running its producer (the stream closed first), when the
         // producer is released.
-        // `nil` without observers: nothing to report, and no object to allocate per RPC.
-        let ending = observers.isEmpty ? nil : RPCEnding(observers: observers, request: watched, rpc: rpc)
+        // `nil` without observers: nothing to report, and nothing to build per RPC (not even the method's name).
+        let ending: RPCEnding?
+        if observers.isEmpty {
+            ending = nil
+        } else {
+            let watched = RequestDeadlineRequest(
+                transport: .grpc,
+                operation: context.descriptor.fullyQualifiedMethod,
+                receivedTimeout: requested,
+                timeout: rpc.timeout,
+                arrival: rpc.arrival
+            )
+            observers.requestArrived(watched)
+            ending = RPCEnding(observers: observers, request: watched, rpc: rpc)
+        }
 
         if rpc.hasPassedOnArrival {
             ending?.report(.deadlineExceededOnArrival, reason: nil)

@@ -11,16 +11,16 @@ let quietLogger: Logger = {
     return logger
 }()
 
-/// Runs `body` with a Hummingbird server on a loopback port (with or without the deadline middleware),
-/// then shuts it down and waits for it.
-func withHTTPServer<Value: Sendable>(middleware: Bool, _ body: (Int) async throws -> Value) async throws -> Value {
+/// Runs `body` with a Hummingbird server on a loopback port, with two routes that answer alike: `/ping`,
+/// and `/deadline/ping` behind the deadline middleware; then shuts it down and waits for it.
+func withHTTPServer<Value: Sendable>(_ body: (Int) async throws -> Value) async throws -> Value {
     let router = Router()
-    if middleware {
-        router.add(middleware: RequestDeadlineMiddleware(
+    router.get("ping") { _, _ in "pong" }
+    router.group("deadline")
+        .add(middleware: RequestDeadlineMiddleware(
             policy: ServerDeadlinePolicy(defaultTimeout: .seconds(30), maximumTimeout: .seconds(60))
         ))
-    }
-    router.get("ping") { _, _ in "pong" }
+        .get("ping") { _, _ in "pong" }
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     let app = Application(
         router: router,
@@ -50,39 +50,40 @@ func withHTTPServer<Value: Sendable>(middleware: Bool, _ body: (Int) async throw
 }
 
 /// W2 and its breakdown: the middleware and the client integration together, the middleware alone (a plain
-/// client sending the same header) and the client integration alone (against a plain server), each against
-/// plain Hummingbird and plain AsyncHTTPClient (each figure interleaved on its own).
+/// client sending the same header) and the client integration alone (to the plain route), each against
+/// plain Hummingbird and plain AsyncHTTPClient — one server, one client, one kept-alive connection, the
+/// sides differing only in the route and the client call.
 func measureHTTP(requestsPerRound: Int, rounds: Int) async throws -> (both: HopFigure, server: HopFigure, client: HopFigure) {
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     let figures: Result<(both: HopFigure, server: HopFigure, client: HopFigure), any Error>
     do {
-        figures = .success(try await withHTTPServer(middleware: false) { plainPort in
-            try await withHTTPServer(middleware: true) { deadlinePort in
-                func plainCall(port: Int) async throws {
-                    // The plain client sends the same header by hand, and bounds the head by the same 10 s.
-                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ping")
-                    request.headers.add(name: RequestTimeoutHeader.name, value: "10000")
-                    let response = try await client.execute(request, timeout: .seconds(10))
-                    let body = try await response.body.collect(upTo: 1 << 16)
-                    guard response.status == .ok, body.readableBytes == 4 else {
-                        throw BenchmarkError.wrongStatus(response.status.code)
-                    }
+        figures = .success(try await withHTTPServer { port in
+            let plainURL = "http://127.0.0.1:\(port)/ping"
+            let deadlineURL = "http://127.0.0.1:\(port)/deadline/ping"
+            func plainCall(_ url: String) async throws {
+                // The plain client sends the same header by hand, and bounds the head by the same 10 s.
+                var request = HTTPClientRequest(url: url)
+                request.headers.add(name: RequestTimeoutHeader.name, value: "10000")
+                let response = try await client.execute(request, timeout: .seconds(10))
+                let body = try await response.body.collect(upTo: 1 << 16)
+                guard response.status == .ok, body.readableBytes == 4 else {
+                    throw BenchmarkError.wrongStatus(response.status.code)
                 }
-                func integratedCall(port: Int) async throws {
-                    let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ping")
-                    let (status, bytes) = try await client.withResponse(to: request, timeout: .seconds(10)) { response in
-                        (response.status.code, try await response.body.collect(upTo: 1 << 16).readableBytes)
-                    }
-                    guard status == 200, bytes == 4 else { throw BenchmarkError.wrongStatus(status) }
-                }
-                let both = try await interleaved(rounds: rounds, requests: requestsPerRound,
-                    without: { try await plainCall(port: plainPort) }, with: { try await integratedCall(port: deadlinePort) })
-                let server = try await interleaved(rounds: rounds, requests: requestsPerRound,
-                    without: { try await plainCall(port: plainPort) }, with: { try await plainCall(port: deadlinePort) })
-                let clientOnly = try await interleaved(rounds: rounds, requests: requestsPerRound,
-                    without: { try await plainCall(port: plainPort) }, with: { try await integratedCall(port: plainPort) })
-                return (both, server, clientOnly)
             }
+            func integratedCall(_ url: String) async throws {
+                let request = HTTPClientRequest(url: url)
+                let (status, bytes) = try await client.withResponse(to: request, timeout: .seconds(10)) { response in
+                    (response.status.code, try await response.body.collect(upTo: 1 << 16).readableBytes)
+                }
+                guard status == 200, bytes == 4 else { throw BenchmarkError.wrongStatus(status) }
+            }
+            let both = try await interleaved(rounds: rounds, requests: requestsPerRound,
+                without: { try await plainCall(plainURL) }, with: { try await integratedCall(deadlineURL) })
+            let server = try await interleaved(rounds: rounds, requests: requestsPerRound,
+                without: { try await plainCall(plainURL) }, with: { try await plainCall(deadlineURL) })
+            let clientOnly = try await interleaved(rounds: rounds, requests: requestsPerRound,
+                without: { try await plainCall(plainURL) }, with: { try await integratedCall(plainURL) })
+            return (both, server, clientOnly)
         })
     } catch {
         figures = .failure(error)

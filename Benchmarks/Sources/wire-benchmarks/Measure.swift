@@ -1,8 +1,61 @@
-/// One figure: median nanoseconds per request with and without the integration.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One figure: median nanoseconds per request with and without the integration, and what each side cost
+/// the process (client and server together) per request: CPU time, and context switches — voluntary (a
+/// thread parked because it had nothing to run) and involuntary (a thread preempted).
 struct HopFigure {
     var with: Double
     var without: Double
     var ratio: Double { with / without }
+    var withUsage = Usage()
+    var withoutUsage = Usage()
+}
+
+/// Process CPU time and context switches, per request.
+struct Usage {
+    /// CPU nanoseconds (user and system, every thread).
+    var cpu: Double = 0
+    var voluntarySwitches: Double = 0
+    var involuntarySwitches: Double = 0
+
+    /// The process's totals so far.
+    static func now() -> Usage {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func ns(_ time: timeval) -> Double { Double(time.tv_sec) * 1e9 + Double(time.tv_usec) * 1e3 }
+        return Usage(
+            cpu: ns(usage.ru_utime) + ns(usage.ru_stime),
+            voluntarySwitches: Double(usage.ru_nvcsw),
+            involuntarySwitches: Double(usage.ru_nivcsw)
+        )
+    }
+
+    /// What happened between `start` and `self`, divided by `requests`.
+    func since(_ start: Usage, per requests: Int) -> Usage {
+        let count = Double(requests)
+        return Usage(
+            cpu: (cpu - start.cpu) / count,
+            voluntarySwitches: (voluntarySwitches - start.voluntarySwitches) / count,
+            involuntarySwitches: (involuntarySwitches - start.involuntarySwitches) / count
+        )
+    }
+
+    /// The median of each field over `samples`.
+    static func median(of samples: [Usage]) -> Usage {
+        Usage(
+            cpu: wire_benchmarks.median(samples.map(\.cpu)),
+            voluntarySwitches: wire_benchmarks.median(samples.map(\.voluntarySwitches)),
+            involuntarySwitches: wire_benchmarks.median(samples.map(\.involuntarySwitches))
+        )
+    }
 }
 
 /// Times `requests` sequential calls of each side per round, interleaving the sides round by round so
@@ -21,19 +74,34 @@ func interleaved(
     }
     var withSamples: [Double] = []
     var withoutSamples: [Double] = []
+    var withUsage: [Usage] = []
+    var withoutUsage: [Usage] = []
     for round in 0..<rounds {
         // Alternate which side goes first, so neither always runs right after the other's garbage.
         let order = round.isMultiple(of: 2) ? [false, true] : [true, false]
         for useIntegration in order {
+            let startUsage = Usage.now()
             let start = clock.now
             for _ in 0..<requests {
                 try await useIntegration ? with() : without()
             }
             let perRequest = nanoseconds(start.duration(to: clock.now)) / Double(requests)
-            if useIntegration { withSamples.append(perRequest) } else { withoutSamples.append(perRequest) }
+            let usage = Usage.now().since(startUsage, per: requests)
+            if useIntegration {
+                withSamples.append(perRequest)
+                withUsage.append(usage)
+            } else {
+                withoutSamples.append(perRequest)
+                withoutUsage.append(usage)
+            }
         }
     }
-    return HopFigure(with: median(withSamples), without: median(withoutSamples))
+    return HopFigure(
+        with: median(withSamples),
+        without: median(withoutSamples),
+        withUsage: .median(of: withUsage),
+        withoutUsage: .median(of: withoutUsage)
+    )
 }
 
 func nanoseconds(_ duration: Duration) -> Double {
