@@ -112,23 +112,27 @@ public struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddlewa
         // at about 115 days) is no deadline, as it is for the core's scopes; it could not be added to an
         // instant anyway.
         let timeout = policy.timeout(requested: requested).flatMap { $0 < .seconds(Int64(UInt32.max)) ? $0 : nil }
-        var watched = RequestDeadlineRequest(
-            transport: .http,
-            operation: context.endpointPath,
-            method: request.method.rawValue,
-            receivedTimeout: requested,
-            timeout: timeout,
-            arrival: start
-        )
-        if !observers.isEmpty {
+        // Built only for observers: without them, nothing per request (not even the route's or method's name).
+        let watched: RequestDeadlineRequest? =
+            observers.isEmpty
+            ? nil
+            : RequestDeadlineRequest(
+                transport: .http,
+                operation: context.endpointPath,
+                method: request.method.rawValue,
+                receivedTimeout: requested,
+                timeout: timeout,
+                arrival: start
+            )
+        if let watched {
             observers.requestArrived(watched)
         }
         /// Tells the observers how the request ended, with the route as matched by then (a router that
         /// matches routes after its middleware has run sets it only now).
         func ended(_ outcome: RequestDeadlineOutcome, reason: CancellationReason? = nil) {
-            guard !observers.isEmpty else { return }
-            watched.operation = context.endpointPath
-            observers.requestEnded(watched, outcome: outcome, reason: reason)
+            guard var ending = watched else { return }
+            ending.operation = context.endpointPath
+            observers.requestEnded(ending, outcome: outcome, reason: reason)
         }
 
         guard let timeout else {
