@@ -16,12 +16,13 @@ struct UTF8Coder: MessageSerializer, MessageDeserializer {
     }
 }
 
-/// An echo service with two identical unary methods: `Echo`, which no deadline interceptor sees, and
-/// `EchoWithDeadline`, which the deadline interceptors handle (each interceptor applies to that method
-/// only), so that both sides of a figure share one server, one client and one connection.
+/// An echo service with two identical unary methods, named alike and of the same length: `EchoPlain`, which
+/// no deadline interceptor sees, and `EchoLimit`, which the deadline interceptors handle (each interceptor
+/// applies to that method only), so that both sides of a figure share one server, one client and one
+/// connection.
 struct EchoService: RegistrableRPCService {
-    static let plain = MethodDescriptor(fullyQualifiedService: "cancellation.bench.Echo", method: "Echo")
-    static let withDeadline = MethodDescriptor(fullyQualifiedService: "cancellation.bench.Echo", method: "EchoWithDeadline")
+    static let plain = MethodDescriptor(fullyQualifiedService: "cancellation.bench.Echo", method: "EchoPlain")
+    static let withDeadline = MethodDescriptor(fullyQualifiedService: "cancellation.bench.Echo", method: "EchoLimit")
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         for method in [Self.plain, Self.withDeadline] {

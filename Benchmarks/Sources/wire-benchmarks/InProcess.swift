@@ -2,12 +2,18 @@ import CancellationGRPC
 import CancellationWire
 import GRPCCore
 
-// W1_in_process: what `ServerDeadlineInterceptor` costs per RPC with no transport around it, so that its
-// few microseconds are not lost in a loopback round trip's hundreds. grpc-swift's own path is reproduced: the
-// handler reads one message (the read suspends once, as a read from the transport does), returns a unary
-// response, and its producer writes the message to a writer that discards it. Both sides run in a task per
-// RPC with a cancellation handle, as grpc-swift runs them; the interceptor's side also parses a
-// `grpc-timeout` of 10 s and runs the handler and the producer in its two scopes.
+// W1_server_in_process and W1_client_in_process: what each gRPC interceptor costs per RPC with no transport
+// around it, so that its microseconds are not lost in a loopback round trip's hundreds.
+//
+// The server's side reproduces grpc-swift's path for a unary RPC: the handler reads one message (the read
+// suspends once, as a read from the transport does), returns a unary response, and its producer writes the
+// message to a writer that discards it. Both sides run in a task per RPC with a cancellation handle, as
+// grpc-swift runs them; the interceptor's side also parses a `grpc-timeout` of 10 s and runs the handler and
+// the producer in its two scopes.
+//
+// The client's side: the request's producer writes to a discarding writer, and the response's parts (one
+// message, then trailers) arrive after one suspension and are read to the end; the request carries the
+// `grpc-timeout` grpc-swift writes from the call's options, which the interceptor reads and rewrites.
 
 /// A writer that accepts every message at once.
 struct DiscardingWriter<Element: Sendable>: RPCWriterProtocol {
@@ -15,24 +21,28 @@ struct DiscardingWriter<Element: Sendable>: RPCWriterProtocol {
     func write(contentsOf elements: some Sequence<Element>) async throws {}
 }
 
-/// One message, delivered after one suspension (as a read from a transport would be).
-struct OneMessage: AsyncSequence, Sendable {
-    typealias Element = String
+/// A few elements, the first delivered after one suspension (as a read from a transport would be).
+struct DelayedParts<Element: Sendable>: AsyncSequence, Sendable {
     typealias Failure = any Error
 
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var delivered = false
+    let elements: [Element]
 
-        mutating func next() async throws -> String? {
-            guard !delivered else { return nil }
-            delivered = true
-            await Task.yield()
-            return "ping"
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let elements: [Element]
+        var next = 0
+
+        mutating func next() async throws -> Element? {
+            guard next < elements.count else { return nil }
+            if next == 0 {
+                await Task.yield()
+            }
+            defer { next += 1 }
+            return elements[next]
         }
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator()
+        AsyncIterator(elements: elements)
     }
 }
 
@@ -56,7 +66,7 @@ func measureServerInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async thr
             let context = ServerContext(
                 descriptor: EchoService.withDeadline, remotePeer: "in-process", localPeer: "in-process", cancellation: handle
             )
-            let request = StreamingServerRequest(metadata: metadata, messages: RPCAsyncSequence(wrapping: OneMessage()))
+            let request = StreamingServerRequest(metadata: metadata, messages: RPCAsyncSequence(wrapping: DelayedParts(elements: ["ping"])))
             let response = intercepted
                 ? try await interceptor.intercept(request: request, context: context, next: handler)
                 : try await handler(request, context)
@@ -65,6 +75,44 @@ func measureServerInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async thr
         }
     }
     // A task per RPC, as grpc-swift's transport runs each stream in a task of its own.
+    return try await interleaved(
+        rounds: rounds,
+        requests: rpcsPerRound,
+        without: { try await Task { try await rpc(intercepted: false) }.value },
+        with: { try await Task { try await rpc(intercepted: true) }.value }
+    )
+}
+
+/// The per-RPC cost of the client interceptor, in process: nanoseconds per RPC with and without it.
+func measureClientInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async throws -> HopFigure {
+    let interceptor = ClientDeadlineInterceptor()
+    let transport: @Sendable (StreamingClientRequest<String>, ClientContext) async throws -> StreamingClientResponse<String> = {
+        request, _ in
+        try await request.producer(RPCWriter(wrapping: DiscardingWriter<String>()))
+        let parts: [StreamingClientResponse<String>.Contents.BodyPart] = [.message("ping"), .trailingMetadata([:])]
+        return StreamingClientResponse(
+            accepted: .success(.init(metadata: [:], bodyParts: RPCAsyncSequence(wrapping: DelayedParts(elements: parts))))
+        )
+    }
+    let metadata: Metadata = {
+        var metadata = Metadata()
+        metadata.addString(GRPCTimeoutHeader.format(.seconds(10)), forKey: GRPCTimeoutHeader.name)
+        return metadata
+    }()
+    let context = ClientContext(descriptor: EchoService.withDeadline, remotePeer: "in-process", localPeer: "in-process")
+    @Sendable func rpc(intercepted: Bool) async throws {
+        let request = StreamingClientRequest(of: String.self, metadata: metadata) { writer in
+            try await writer.write("ping")
+        }
+        let response = intercepted
+            ? try await interceptor.intercept(request: request, context: context, next: transport)
+            : try await transport(request, context)
+        var messages = 0
+        for try await part in try response.accepted.get().bodyParts {
+            if case .message = part { messages += 1 }
+        }
+        guard messages == 1 else { throw BenchmarkError.wrongReply("\(messages) messages") }
+    }
     return try await interleaved(
         rounds: rounds,
         requests: rpcsPerRound,

@@ -1,7 +1,7 @@
 // Per-hop cost of the deadline integrations: one client, one server, sequential requests over loopback,
 // with and without the integration, measured side by side in one run (rounds interleaved).
 //
-//   swift run -c release --package-path Benchmarks wire-benchmarks [--quick] [--json] [--only W1|W2|W1_in_process]
+//   swift run -c release --package-path Benchmarks wire-benchmarks [--quick] [--json] [--only W1|W2|in_process]
 //
 // W1: gRPC unary call with ServerDeadlineInterceptor + ClientDeadlineInterceptor ÷ the same call without.
 // W2: HTTP GET through RequestDeadlineMiddleware + HTTPClient.withResponse ÷ plain Hummingbird + plain
@@ -18,34 +18,41 @@ import Foundation
 var arguments = Array(CommandLine.arguments.dropFirst())
 let quick = arguments.contains("--quick")
 let json = arguments.contains("--json")
-// `--only W1` or `--only W2` measures one integration; `--only W1_in_process` the in-process figure alone.
+// `--only W1` or `--only W2` measures one integration over loopback; `--only in_process` the two in-process
+// figures (`W1_server_in_process`, `W1_client_in_process`).
 var only: String?
-if let index = arguments.firstIndex(of: "--only"), index + 1 < arguments.count, ["W1", "W2", "W1_in_process"].contains(arguments[index + 1]) {
+if let index = arguments.firstIndex(of: "--only"), index + 1 < arguments.count, ["W1", "W2", "in_process"].contains(arguments[index + 1]) {
     only = arguments[index + 1]
     arguments.removeSubrange(index...index + 1)
 }
 let unknown = Set(arguments).subtracting(["--quick", "--json"])
 guard unknown.isEmpty else {
-    FileHandle.standardError.write(Data("usage: wire-benchmarks [--quick] [--json] [--only W1|W2|W1_in_process]\n".utf8))
+    FileHandle.standardError.write(Data("usage: wire-benchmarks [--quick] [--json] [--only W1|W2|in_process]\n".utf8))
     exit(2)
 }
 
 let requestsPerRound = quick ? 200 : 2_000
 let rounds = quick ? 3 : 9
 
-let grpc = only == "W2" || only == "W1_in_process" ? nil : try await measureGRPC(requestsPerRound: requestsPerRound, rounds: rounds)
-let http = only == "W1" || only == "W1_in_process" ? nil : try await measureHTTP(requestsPerRound: requestsPerRound, rounds: rounds)
-let inProcess = only == "W2" ? nil : try await measureServerInterceptorInProcess(rpcsPerRound: quick ? 2_000 : 20_000, rounds: rounds)
+let grpc = only != nil && only != "W1" ? nil : try await measureGRPC(requestsPerRound: requestsPerRound, rounds: rounds)
+let http = only != nil && only != "W2" ? nil : try await measureHTTP(requestsPerRound: requestsPerRound, rounds: rounds)
+let inProcessRPCs = quick ? 2_000 : 20_000
+let inProcess = only != nil && only != "in_process"
+    ? nil
+    : (
+        server: try await measureServerInterceptorInProcess(rpcsPerRound: inProcessRPCs, rounds: rounds),
+        client: try await measureClientInterceptorInProcess(rpcsPerRound: inProcessRPCs, rounds: rounds)
+    )
 
 func describe(_ name: String, _ what: String, _ figure: HopFigure) -> String {
     let (with, without) = (figure.withUsage, figure.withoutUsage)
     return String(
         format: "%@ %@: %.1f µs per request with the integration vs %.1f µs without → ratio %.3f (%+.1f µs per hop)\n"
-            + "    process CPU %.1f vs %.1f µs (%+.1f), context switches %.2f vs %.2f voluntary (%+.2f), %.2f vs %.2f involuntary",
+            + "    process CPU %.1f vs %.1f µs (%+.1f), context switches %.2f vs %.2f voluntary (%+.2f), %.2f vs %.2f involuntary (%+.2f)",
         name, what, figure.with / 1_000, figure.without / 1_000, figure.ratio, (figure.with - figure.without) / 1_000,
         with.cpu / 1_000, without.cpu / 1_000, (with.cpu - without.cpu) / 1_000,
         with.voluntarySwitches, without.voluntarySwitches, with.voluntarySwitches - without.voluntarySwitches,
-        with.involuntarySwitches, without.involuntarySwitches
+        with.involuntarySwitches, without.involuntarySwitches, with.involuntarySwitches - without.involuntarySwitches
     )
 }
 
@@ -54,13 +61,15 @@ if json {
         String(
             format: "{\"ratio\": %.4f, \"with_us\": %.2f, \"without_us\": %.2f, \"added_us\": %.2f, "
                 + "\"cpu_with_us\": %.2f, \"cpu_without_us\": %.2f, \"cpu_added_us\": %.2f, "
-                + "\"voluntary_switches_with\": %.3f, \"voluntary_switches_without\": %.3f, "
-                + "\"involuntary_switches_with\": %.3f, \"involuntary_switches_without\": %.3f}",
+                + "\"voluntary_switches_with\": %.3f, \"voluntary_switches_without\": %.3f, \"voluntary_switches_added\": %.3f, "
+                + "\"involuntary_switches_with\": %.3f, \"involuntary_switches_without\": %.3f, \"involuntary_switches_added\": %.3f}",
             figure.ratio, figure.with / 1_000, figure.without / 1_000, (figure.with - figure.without) / 1_000,
             figure.withUsage.cpu / 1_000, figure.withoutUsage.cpu / 1_000,
             (figure.withUsage.cpu - figure.withoutUsage.cpu) / 1_000,
             figure.withUsage.voluntarySwitches, figure.withoutUsage.voluntarySwitches,
-            figure.withUsage.involuntarySwitches, figure.withoutUsage.involuntarySwitches
+            figure.withUsage.voluntarySwitches - figure.withoutUsage.voluntarySwitches,
+            figure.withUsage.involuntarySwitches, figure.withoutUsage.involuntarySwitches,
+            figure.withUsage.involuntarySwitches - figure.withoutUsage.involuntarySwitches
         )
     }
     var members: [String] = []
@@ -68,7 +77,9 @@ if json {
         members += ["\"W1\": \(object(grpc.both))", "\"W1_server\": \(object(grpc.server))", "\"W1_client\": \(object(grpc.client))"]
     }
     if let inProcess {
-        members.append("\"W1_server_in_process\": \(object(inProcess))")
+        members += [
+            "\"W1_server_in_process\": \(object(inProcess.server))", "\"W1_client_in_process\": \(object(inProcess.client))",
+        ]
     }
     if let http {
         members += ["\"W2\": \(object(http.both))", "\"W2_server\": \(object(http.server))", "\"W2_client\": \(object(http.client))"]
@@ -82,7 +93,8 @@ if json {
         print(describe("W1 client", "gRPC unary, the client interceptor alone", grpc.client))
     }
     if let inProcess {
-        print(describe("W1 server in process", "the server interceptor's own cost per RPC, no transport", inProcess))
+        print(describe("W1 server in process", "the gRPC server interceptor's own cost per RPC, no transport", inProcess.server))
+        print(describe("W1 client in process", "the gRPC client interceptor's own cost per RPC, no transport", inProcess.client))
     }
     if let http {
         print(describe("W2", "HTTP, Hummingbird middleware + AsyncHTTPClient integration", http.both))
