@@ -24,8 +24,16 @@ public enum GRPCTimeoutHeader {
     /// - Parameter value: The header value as received, for example `"250m"`.
     /// - Returns: The timeout, or `nil` when the value does not follow the grammar. `0n` (or zero in any
     ///   unit) gives `.zero`: the client's deadline has already passed.
+    @inlinable
     public static func parse(_ value: some StringProtocol) -> Duration? {
-        var bytes = Substring(value).utf8[...]
+        parse(substring: Substring(value))
+    }
+
+    /// ``parse(_:)`` for one value, compiled once: the generic entry points convert their argument at the
+    /// call site, where they are specialized, and call this.
+    @usableFromInline
+    static func parse(substring value: Substring) -> Duration? {
+        var bytes = value.utf8[...]
         HeaderBytes.trimOptionalWhitespace(&bytes)
         guard bytes.count >= 2, let unit = bytes.last else { return nil }
         guard let number = HeaderBytes.decimal(bytes.dropLast(), maximumDigits: 8) else { return nil }
@@ -45,8 +53,17 @@ public enum GRPCTimeoutHeader {
     ///
     /// - Parameter values: Every value of the header, in any order.
     /// - Returns: The shortest timeout among the valid values, or `nil` when none is valid.
+    @inlinable
     public static func parse<S: StringProtocol>(values: some Sequence<S>) -> Duration? {
-        values.lazy.compactMap { parse($0) }.min()
+        // A plain loop, inlined where it is called: lazy adaptors over a sequence type this module does not
+        // know are instantiated (their type metadata looked up) at run time on every call, which cost a
+        // server interceptor microseconds per RPC.
+        var shortest: Duration?
+        for value in values {
+            guard let timeout = parse(substring: Substring(value)) else { continue }
+            shortest = min(shortest ?? timeout, timeout)
+        }
+        return shortest
     }
 
     /// Writes `timeout` as a `grpc-timeout` value in the finest unit that fits eight digits.

@@ -25,8 +25,16 @@ public enum RequestTimeoutHeader {
     /// - Parameter value: The header value as received, for example `"250"`.
     /// - Returns: The timeout, or `nil` when the value does not follow the grammar. `0` gives `.zero`:
     ///   the client's deadline has already passed.
+    @inlinable
     public static func parse(_ value: some StringProtocol) -> Duration? {
-        var bytes = Substring(value).utf8[...]
+        parse(substring: Substring(value))
+    }
+
+    /// ``parse(_:)`` for one value, compiled once: the generic entry points convert their argument at the
+    /// call site, where they are specialized, and call this.
+    @usableFromInline
+    static func parse(substring value: Substring) -> Duration? {
+        var bytes = value.utf8[...]
         HeaderBytes.trimOptionalWhitespace(&bytes)
         return HeaderBytes.decimal(bytes, maximumDigits: 10).map { .milliseconds($0) }
     }
@@ -41,13 +49,24 @@ public enum RequestTimeoutHeader {
     ///
     /// - Parameter values: Every field line of the header, in any order.
     /// - Returns: The shortest timeout among the valid members, or `nil` when none is valid.
+    @inlinable
     public static func parse<S: StringProtocol>(values: some Sequence<S>) -> Duration? {
+        // Inlined where it is called, so the loop over a sequence type this module does not know is
+        // specialized there rather than run through type metadata looked up on every call.
         var shortest: Duration?
         for line in values {
-            for member in Substring(line).utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-                guard let timeout = parse(Substring(member)) else { continue }
-                shortest = min(shortest ?? timeout, timeout)
-            }
+            shortest = Self.shortest(inLine: Substring(line), below: shortest)
+        }
+        return shortest
+    }
+
+    /// The shortest valid timeout among the comma-separated members of one field line and `current`.
+    @usableFromInline
+    static func shortest(inLine line: Substring, below current: Duration?) -> Duration? {
+        var shortest = current
+        for member in line.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
+            guard let timeout = parse(substring: Substring(member)) else { continue }
+            shortest = min(shortest ?? timeout, timeout)
         }
         return shortest
     }
