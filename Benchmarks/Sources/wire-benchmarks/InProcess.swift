@@ -46,6 +46,13 @@ struct DelayedParts<Element: Sendable>: AsyncSequence, Sendable {
     }
 }
 
+/// Request metadata carrying a `grpc-timeout` of 10 s, as grpc-swift writes it from a call's options.
+let tenSecondTimeout: Metadata = {
+    var metadata = Metadata()
+    metadata.addString(GRPCTimeoutHeader.format(.seconds(10)), forKey: GRPCTimeoutHeader.name)
+    return metadata
+}()
+
 /// The per-RPC cost of the server interceptor, in process: nanoseconds per RPC with and without it.
 func measureServerInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async throws -> HopFigure {
     let interceptor = ServerDeadlineInterceptor(
@@ -56,17 +63,12 @@ func measureServerInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async thr
         let single = try await ServerRequest(stream: request)
         return StreamingServerResponse(single: ServerResponse(message: single.message))
     }
-    let metadata: Metadata = {
-        var metadata = Metadata()
-        metadata.addString(GRPCTimeoutHeader.format(.seconds(10)), forKey: GRPCTimeoutHeader.name)
-        return metadata
-    }()
     @Sendable func rpc(intercepted: Bool) async throws {
         try await withServerContextRPCCancellationHandle { handle in
             let context = ServerContext(
                 descriptor: EchoService.withDeadline, remotePeer: "in-process", localPeer: "in-process", cancellation: handle
             )
-            let request = StreamingServerRequest(metadata: metadata, messages: RPCAsyncSequence(wrapping: DelayedParts(elements: ["ping"])))
+            let request = StreamingServerRequest(metadata: tenSecondTimeout, messages: RPCAsyncSequence(wrapping: DelayedParts(elements: ["ping"])))
             let response = intercepted
                 ? try await interceptor.intercept(request: request, context: context, next: handler)
                 : try await handler(request, context)
@@ -94,14 +96,9 @@ func measureClientInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async thr
             accepted: .success(.init(metadata: [:], bodyParts: RPCAsyncSequence(wrapping: DelayedParts(elements: parts))))
         )
     }
-    let metadata: Metadata = {
-        var metadata = Metadata()
-        metadata.addString(GRPCTimeoutHeader.format(.seconds(10)), forKey: GRPCTimeoutHeader.name)
-        return metadata
-    }()
     let context = ClientContext(descriptor: EchoService.withDeadline, remotePeer: "in-process", localPeer: "in-process")
     @Sendable func rpc(intercepted: Bool) async throws {
-        let request = StreamingClientRequest(of: String.self, metadata: metadata) { writer in
+        let request = StreamingClientRequest(of: String.self, metadata: tenSecondTimeout) { writer in
             try await writer.write("ping")
         }
         let response = intercepted
