@@ -1,6 +1,11 @@
 import CancellationGRPC
+import CancellationHummingbird
 import CancellationWire
 import GRPCCore
+import HTTPTypes
+import Logging
+import Hummingbird
+import NIOCore
 
 // W1_server_in_process and W1_client_in_process: what each gRPC interceptor costs per RPC with no transport
 // around it, so that its microseconds are not lost in a loopback round trip's hundreds.
@@ -115,5 +120,61 @@ func measureClientInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async thr
         requests: rpcsPerRound,
         without: { try await Task { try await rpc(intercepted: false) }.value },
         with: { try await Task { try await rpc(intercepted: true) }.value }
+    )
+}
+
+// W2_server_in_process: what the Hummingbird middleware costs per request with no transport around it. Both
+// sides go through one router's responder — `/plain/ping`, and `/limit/ping` behind the middleware, as over
+// loopback — in a task per request (Hummingbird serves each connection in a task of its own), with a
+// `Request-Timeout-Ms` of 10 s; the response's body is then written to a writer that discards it, as the
+// server writes it after the middleware has returned.
+
+/// A request context that needs no channel.
+struct InProcessContext: RequestContext {
+    struct Source: RequestContextSource {
+        var logger: Logger
+    }
+
+    var coreContext: CoreRequestContextStorage
+
+    init(source: Source) {
+        coreContext = CoreRequestContextStorage(source: source)
+    }
+}
+
+/// A response body writer that accepts every buffer at once.
+struct DiscardingBodyWriter: ResponseBodyWriter {
+    func write(_ buffer: ByteBuffer) async throws {}
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
+/// The per-request cost of the middleware, in process: nanoseconds per request with and without it.
+func measureMiddlewareInProcess(requestsPerRound: Int, rounds: Int) async throws -> HopFigure {
+    let router = Router(context: InProcessContext.self)
+    router.group("plain").get("ping") { _, _ in "pong" }
+    router.group("limit")
+        .add(middleware: RequestDeadlineMiddleware(
+            policy: ServerDeadlinePolicy(defaultTimeout: .seconds(30), maximumTimeout: .seconds(60))
+        ))
+        .get("ping") { _, _ in "pong" }
+    let responder = router.buildResponder()
+    let source = InProcessContext.Source(logger: quietLogger)
+    let header = HTTPField.Name(RequestTimeoutHeader.name)!
+    @Sendable func request(_ path: String) async throws {
+        var fields = HTTPFields()
+        fields[header] = "10000"
+        let request = Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1", path: path, headerFields: fields),
+            body: RequestBody(buffer: ByteBuffer())
+        )
+        let response = try await responder.respond(to: request, context: InProcessContext(source: source))
+        guard response.status == .ok else { throw BenchmarkError.wrongReply("\(response.status)") }
+        try await response.body.write(DiscardingBodyWriter())
+    }
+    return try await interleaved(
+        rounds: rounds,
+        requests: requestsPerRound,
+        without: { try await Task { try await request("/plain/ping") }.value },
+        with: { try await Task { try await request("/limit/ping") }.value }
     )
 }

@@ -18,8 +18,8 @@ import Foundation
 var arguments = Array(CommandLine.arguments.dropFirst())
 let quick = arguments.contains("--quick")
 let json = arguments.contains("--json")
-// `--only W1` or `--only W2` measures one integration over loopback; `--only in_process` the two in-process
-// figures (`W1_server_in_process`, `W1_client_in_process`).
+// `--only W1` or `--only W2` measures one integration over loopback; `--only in_process` the three in-process
+// figures (`W1_server_in_process`, `W1_client_in_process`, `W2_server_in_process`).
 var only: String?
 if let index = arguments.firstIndex(of: "--only"), index + 1 < arguments.count, ["W1", "W2", "in_process"].contains(arguments[index + 1]) {
     only = arguments[index + 1]
@@ -41,7 +41,8 @@ let inProcess = only != nil && only != "in_process"
     ? nil
     : (
         server: try await measureServerInterceptorInProcess(rpcsPerRound: inProcessRPCs, rounds: rounds),
-        client: try await measureClientInterceptorInProcess(rpcsPerRound: inProcessRPCs, rounds: rounds)
+        client: try await measureClientInterceptorInProcess(rpcsPerRound: inProcessRPCs, rounds: rounds),
+        middleware: try await measureMiddlewareInProcess(requestsPerRound: inProcessRPCs, rounds: rounds)
     )
 
 func describe(_ name: String, _ what: String, _ figure: HopFigure) -> String {
@@ -79,6 +80,7 @@ if json {
     if let inProcess {
         members += [
             "\"W1_server_in_process\": \(object(inProcess.server))", "\"W1_client_in_process\": \(object(inProcess.client))",
+            "\"W2_server_in_process\": \(object(inProcess.middleware))",
         ]
     }
     if let http {
@@ -95,6 +97,7 @@ if json {
     if let inProcess {
         print(describe("W1 server in process", "the gRPC server interceptor's own cost per RPC, no transport", inProcess.server))
         print(describe("W1 client in process", "the gRPC client interceptor's own cost per RPC, no transport", inProcess.client))
+        print(describe("W2 server in process", "the Hummingbird middleware's own cost per request, no transport", inProcess.middleware))
     }
     if let http {
         print(describe("W2", "HTTP, Hummingbird middleware + AsyncHTTPClient integration", http.both))
