@@ -171,33 +171,33 @@ func addPrimitiveFigures(to report: inout Report, _ options: Options) async thro
     let shared = CriticalState()
     let suspendingTotal = total / 10
     var ours: [Double] = [], actors: [Double] = [], oursTrivial: [Double] = [], actorsTrivial: [Double] = []
-    for round in 0..<options.rounds {
-        let sides: [@Sendable () async throws -> Double] = [
-            {
-                try await contended(tasks: 8, total: suspendingTotal) {
-                    try await lock.withLock {
-                        shared.value &+= 1
-                        await Task.yield()
-                    }
-                }
-            },
-            {
-                try await contended(tasks: 8, total: suspendingTotal) {
-                    await actorLock.lock()
+    let sides: [@Sendable () async throws -> Double] = [
+        {
+            try await contended(tasks: 8, total: suspendingTotal) {
+                try await lock.withLock {
                     shared.value &+= 1
                     await Task.yield()
-                    await actorLock.unlock()
                 }
-            },
-            { try await contended(tasks: 8, total: total) { try await lock.withLock { shared.value &+= 1 } } },
-            {
-                try await contended(tasks: 8, total: total) {
-                    await actorLock.lock()
-                    shared.value &+= 1
-                    await actorLock.unlock()
-                }
-            },
-        ]
+            }
+        },
+        {
+            try await contended(tasks: 8, total: suspendingTotal) {
+                await actorLock.lock()
+                shared.value &+= 1
+                await Task.yield()
+                await actorLock.unlock()
+            }
+        },
+        { try await contended(tasks: 8, total: total) { try await lock.withLock { shared.value &+= 1 } } },
+        {
+            try await contended(tasks: 8, total: total) {
+                await actorLock.lock()
+                shared.value &+= 1
+                await actorLock.unlock()
+            }
+        },
+    ]
+    for round in 0..<options.rounds {
         for offset in 0..<sides.count {
             let index = (round + offset) % sides.count
             let rate = try await sides[index]()
@@ -211,10 +211,64 @@ func addPrimitiveFigures(to report: inout Report, _ options: Options) async thro
     }
     let oursRate = median(ours), actorRate = median(actors)
     let trivialRatio = median(oursTrivial) / median(actorsTrivial)
+    // Shapes the lock was not tuned on (fewer and more tasks, a longer critical section), and the ceiling
+    // of a lock whose critical section suspends once: critical sections run one at a time, so no lock
+    // passes one task running them back to back with no lock at all.
+    let shapes: [(name: String, tasks: Int, yields: Int)] = [("2_tasks", 2, 1), ("32_tasks", 32, 1), ("2_yields", 8, 2)]
+    var shapeRates: [String: [Double]] = [:]
+    for round in 0..<options.rounds {
+        var shapeSides: [(String, @Sendable () async throws -> Double)] = []
+        for shape in shapes {
+            shapeSides.append(("\(shape.name)_ours", {
+                try await contended(tasks: shape.tasks, total: suspendingTotal) {
+                    try await lock.withLock {
+                        shared.value &+= 1
+                        for _ in 0..<shape.yields { await Task.yield() }
+                    }
+                }
+            }))
+            shapeSides.append(("\(shape.name)_actor", {
+                try await contended(tasks: shape.tasks, total: suspendingTotal) {
+                    await actorLock.lock()
+                    shared.value &+= 1
+                    for _ in 0..<shape.yields { await Task.yield() }
+                    await actorLock.unlock()
+                }
+            }))
+        }
+        shapeSides.append(("ceiling", {
+            try await contended(tasks: 1, total: suspendingTotal) {
+                shared.value &+= 1
+                await Task.yield()
+            }
+        }))
+        for offset in 0..<shapeSides.count {
+            let (name, side) = shapeSides[(round + offset) % shapeSides.count]
+            shapeRates[name, default: []].append(try await side())
+        }
+    }
+    let ceiling = median(shapeRates["ceiling"]!)
+    // The account: jobs on the global executor and context switches per acquisition, each side counted once
+    // after the timed rounds.
+    var counts: [(String, Executions.Counts)] = []
+    for (name, index, acquisitions) in [("asyncLock", 0, suspendingTotal), ("actorLock", 1, suspendingTotal), ("asyncLock_trivial", 2, total), ("actorLock_trivial", 3, total)] {
+        let side = sides[index]
+        if let count = try await Executions.count(operations: acquisitions, { _ = try await side() }) {
+            counts.append((name, count))
+        }
+    }
     report.add("L2", json: format(oursRate / actorRate, digits: 3), line:
         "L2 contended (8 tasks, \(suspendingTotal) acquisitions, one suspension inside the critical section) AsyncLock ÷ actor lock throughput: \(format(oursRate / actorRate)) (target ≥ 2) — \(format(oursRate / 1e6, digits: 3)) M/s vs \(format(actorRate / 1e6, digits: 3)) M/s")
     report.add("L2_trivial", json: format(trivialRatio, digits: 3), line:
         "L2 with an almost empty critical section (\(total) acquisitions, suits a barging lock): \(format(trivialRatio)) — \(format(median(oursTrivial) / 1e6, digits: 3)) M/s vs \(format(median(actorsTrivial) / 1e6, digits: 3)) M/s")
+    report.add("L2_shapes", json: jsonObject(shapes.map { ($0.name, median(shapeRates["\($0.name)_ours"]!) / median(shapeRates["\($0.name)_actor"]!)) }), line:
+        "L2 AsyncLock ÷ actor lock in shapes not tuned on (\(suspendingTotal) acquisitions): " + shapes.map { "\($0.tasks) tasks with \($0.yields) suspension\($0.yields == 1 ? "" : "s") \(format(median(shapeRates["\($0.name)_ours"]!) / median(shapeRates["\($0.name)_actor"]!)))" }.joined(separator: ", "))
+    report.add("L2_ceiling", json: jsonObject([("ceiling_mps", ceiling / 1e6), ("asyncLock_share", oursRate / ceiling), ("actorLock_share", actorRate / ceiling)]), line:
+        "L2 ceiling, one task running the suspending critical section back to back without a lock: \(format(ceiling / 1e6, digits: 3)) M/s — AsyncLock reaches \(format(100 * oursRate / ceiling, digits: 0)) % of it, the actor lock \(format(100 * actorRate / ceiling, digits: 0)) %")
+    if !counts.isEmpty {
+        report.add("L2_executions", json: jsonObject(counts.flatMap { [("\($0.0)_jobs", $0.1.jobs), ("\($0.0)_voluntary_switches", $0.1.voluntarySwitches)] }), line:
+            "L2 per acquisition, jobs on the global executor / voluntary context switches (one counted pass each): " + counts.map { "\($0.0) \(format($0.1.jobs, digits: 2)) / \(format($0.1.voluntarySwitches, digits: 3))" }.joined(separator: ", "))
+    }
 
     // L3: bounded (64) single-producer/single-consumer throughput: AsyncQueue against the faster of the two
     // fair baselines (AsyncChannel, which waits as AsyncQueue does, and an unbounded AsyncStream, which

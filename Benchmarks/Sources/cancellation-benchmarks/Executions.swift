@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// Counts what a piece of async code costs the machine besides its own instructions: jobs the Swift runtime
+/// enqueues on the global concurrent executor (a task started, resumed, yielding, or an actor scheduled to
+/// run), and the process's context switches. Used for the accounts of the figures, never for their ratios:
+/// the counting passes run after the timed ones.
+///
+/// The job count comes from the runtime's `swift_task_enqueueGlobal_hook`, a pointer the Swift runtime
+/// exports so that a program can see or replace every global enqueue (the same hook the runtime's own
+/// tests use). The counter is installed only for a counting pass and removed after it.
+enum Executions {
+    /// Jobs enqueued while the hook is installed.
+    static let enqueued = Atomic<Int>(0)
+
+    /// The runtime's default enqueue, as the hook receives it.
+    typealias Original = @convention(c) (UnsafeMutableRawPointer) -> Void
+    /// The hook's type. The runtime declares both with the Swift calling convention; for a function of one
+    /// or two pointers returning nothing it passes them in the same registers as C on x86-64 and arm64,
+    /// which is why a C function pointer may stand in for them here.
+    typealias Hook = @convention(c) (UnsafeMutableRawPointer, Original) -> Void
+
+    /// The hook's slot in the runtime, or `nil` where the runtime does not export it.
+    static var slot: UnsafeMutablePointer<Hook?>? {
+        guard let handle = dlopen(nil, RTLD_NOW),
+              let symbol = dlsym(handle, "swift_task_enqueueGlobal_hook")
+        else { return nil }
+        return symbol.assumingMemoryBound(to: Hook?.self)
+    }
+
+    /// What one counting pass saw, divided by the operations it ran.
+    struct Counts {
+        /// Jobs enqueued on the global executor per operation.
+        var jobs: Double
+        /// Voluntary context switches of the whole process per operation (a thread that blocked: a worker
+        /// going idle and being woken, or a lock's sleep).
+        var voluntarySwitches: Double
+    }
+
+    /// Runs `body`, which performs `operations` operations, and counts its jobs and context switches; `nil`
+    /// when the runtime has no hook. Call it only while nothing else runs: the hook is set and cleared by
+    /// plain stores, which is sound only while no other thread enqueues.
+    static func count(operations: Int, _ body: () async throws -> Void) async rethrows -> Counts? {
+        guard let slot else { return nil }
+        enqueued.store(0, ordering: .relaxed)
+        slot.pointee = { job, original in
+            Executions.enqueued.add(1, ordering: .relaxed)
+            original(job)
+        }
+        let switchesBefore = voluntarySwitches()
+        defer { slot.pointee = nil }
+        try await body()
+        let jobs = enqueued.load(ordering: .relaxed)
+        let switches = voluntarySwitches() - switchesBefore
+        return Counts(jobs: Double(jobs) / Double(operations), voluntarySwitches: Double(switches) / Double(operations))
+    }
+
+    /// The process's voluntary context switches so far.
+    static func voluntarySwitches() -> Int {
+        var usage = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        return usage.ru_nvcsw
+    }
+}
