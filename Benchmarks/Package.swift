@@ -18,9 +18,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
     ],
     targets: [
+        // What both executables use to count jobs and context switches for their accounts.
+        .target(
+            name: "BenchmarkSupport",
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
         .executableTarget(
             name: "cancellation-benchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Cancellation", package: "swift-cancellation"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
@@ -29,6 +35,7 @@ let package = Package(
         .executableTarget(
             name: "wire-benchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "Cancellation", package: "swift-cancellation"),
                 .product(name: "CancellationWire", package: "swift-cancellation"),
                 .product(name: "CancellationGRPC", package: "swift-cancellation"),

@@ -7,9 +7,10 @@ func runAll(_ options: Options) async throws -> Report {
 
     // B1, B2, B6: per-call costs, all sides of one operation shape measured together, order rotating.
     var costs: [String: Double] = [:]
+    var jobs: [String: Double] = [:]
     if options.runs("B1") {
     for (suffix, operation) in operations {
-        let measured = try await perCall(iterations: options.iterations, rounds: options.rounds, [
+        let measured = try await perCall(iterations: options.iterations, rounds: options.rounds, countingJobs: true, [
             ("immediateChild", { await immediateChild(operation) }),
             ("asyncLetChild", { await asyncLetChild(operation) }),
             ("taskGroupChild", { await taskGroupChild(operation) }),
@@ -19,6 +20,7 @@ func runAll(_ options: Options) async throws -> Report {
             ("cancelScope", { await withCancelScope(deadline: .now + .seconds(60)) { _ in await operation() } ?? 0 }),
         ])
         for name in measured.samples.keys { costs[name + suffix] = measured[name] }
+        for (name, count) in measured.jobs { jobs[name + suffix] = count }
     }
     func us(_ key: String) -> String { format(costs[key]! / 1_000, digits: 3) }
     let b1 = costs["withTimeout"]! / costs["immediateChild"]!
@@ -29,6 +31,10 @@ func runAll(_ options: Options) async throws -> Report {
         "B1 non-firing withTimeout ÷ async let child task, operation suspending once: \(format(b1Suspending)) (target ≤ 1.2) — withTimeout \(us("withTimeout_suspending")) µs, async let child \(us("asyncLetChild_suspending")) µs, immediate child \(us("immediateChild_suspending")) µs, task-group child \(us("taskGroupChild_suspending")) µs per call")
     report.add("B1_us", json: jsonObject(costs.sorted { $0.key < $1.key }.map { ($0.key, $0.value / 1_000) }), line:
         "B1 per call, µs: " + costs.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value / 1_000, digits: 3))" }.joined(separator: ", "))
+    if !jobs.isEmpty {
+        report.add("B1_jobs", json: jsonObject(jobs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }), line:
+            "B1 jobs on the global executor per call (one counted pass each): " + jobs.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value, digits: 2))" }.joined(separator: ", "))
+    }
     let b2 = costs["race"]! / costs["withTimeout"]!, b2Suspending = costs["race_suspending"]! / costs["withTimeout_suspending"]!
     report.add("B2", json: format(b2, digits: 3), line:
         "B2 hand-written race ÷ withTimeout, no-op operation: \(format(b2)) (target ≥ 5) — race \(us("race")) µs per call")

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 
 /// Times `iterations` sequential calls of each side in `rounds` rounds and returns each side's nanoseconds per
@@ -6,6 +7,7 @@ import Foundation
 func perCall(
     iterations: Int,
     rounds: Int,
+    countingJobs: Bool = false,
     _ sides: [(name: String, body: @Sendable () async throws -> Int)]
 ) async throws -> Costs {
     var samples: [String: [Double]] = [:]
@@ -25,12 +27,27 @@ func perCall(
             samples[side.name, default: []].append(nanoseconds(elapsed) / Double(iterations))
         }
     }
-    return Costs(samples: samples)
+    // The account: one counted pass of each side after the timed rounds.
+    var jobs: [String: Double] = [:]
+    if countingJobs {
+        for side in sides {
+            var sink = 0
+            if let counts = try await Executions.count(operations: iterations, {
+                for _ in 0..<iterations { sink &+= try await side.body() }
+            }) {
+                jobs[side.name] = counts.jobs
+            }
+            precondition(sink != Int.min)
+        }
+    }
+    return Costs(samples: samples, jobs: jobs)
 }
 
 /// Nanoseconds per call of each side of a per-call measurement, one sample per round.
 struct Costs {
     var samples: [String: [Double]]
+    /// Jobs on the global executor per call of each side, where counted.
+    var jobs: [String: Double] = [:]
 
     /// The median over the rounds of side `name`.
     subscript(name: String) -> Double {

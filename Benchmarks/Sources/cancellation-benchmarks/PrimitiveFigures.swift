@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import BenchmarkSupport
 import Cancellation
 import Foundation
 import Synchronization

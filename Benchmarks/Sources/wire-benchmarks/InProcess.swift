@@ -85,6 +85,7 @@ func measureServerInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async thr
     return try await interleaved(
         rounds: rounds,
         requests: rpcsPerRound,
+        countingJobs: true,
         without: { try await Task { try await rpc(intercepted: false) }.value },
         with: { try await Task { try await rpc(intercepted: true) }.value }
     )
@@ -118,6 +119,7 @@ func measureClientInterceptorInProcess(rpcsPerRound: Int, rounds: Int) async thr
     return try await interleaved(
         rounds: rounds,
         requests: rpcsPerRound,
+        countingJobs: true,
         without: { try await Task { try await rpc(intercepted: false) }.value },
         with: { try await Task { try await rpc(intercepted: true) }.value }
     )
@@ -174,6 +176,7 @@ func measureMiddlewareInProcess(requestsPerRound: Int, rounds: Int) async throws
     return try await interleaved(
         rounds: rounds,
         requests: requestsPerRound,
+        countingJobs: true,
         without: { try await Task { try await request("/plain/ping") }.value },
         with: { try await Task { try await request("/limit/ping") }.value }
     )

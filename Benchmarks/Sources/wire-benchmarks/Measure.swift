@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import BenchmarkSupport
 
 /// One figure: median nanoseconds per request with and without the integration, and what each side cost
 /// the process (client and server together) per request: CPU time, and context switches — voluntary (a
@@ -13,6 +9,9 @@ struct HopFigure {
     var ratio: Double { with / without }
     var withUsage = Usage()
     var withoutUsage = Usage()
+    /// Jobs on the global executor per request with and without the integration, from one counted pass of
+    /// each side after the timed rounds; `nil` where not counted.
+    var jobs: (with: Double, without: Double)?
 }
 
 /// Process CPU time and context switches, per request.
@@ -24,18 +23,8 @@ struct Usage {
 
     /// The process's totals so far.
     static func now() -> Usage {
-        var usage = rusage()
-        #if canImport(Glibc)
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        #else
-        getrusage(RUSAGE_SELF, &usage)
-        #endif
-        func ns(_ time: timeval) -> Double { Double(time.tv_sec) * 1e9 + Double(time.tv_usec) * 1e3 }
-        return Usage(
-            cpu: ns(usage.ru_utime) + ns(usage.ru_stime),
-            voluntarySwitches: Double(usage.ru_nvcsw),
-            involuntarySwitches: Double(usage.ru_nivcsw)
-        )
+        let usage = ProcessUsage.now()
+        return Usage(cpu: usage.cpu, voluntarySwitches: usage.voluntarySwitches, involuntarySwitches: usage.involuntarySwitches)
     }
 
     /// What happened between `start` and `self`, divided by `requests`.
@@ -63,6 +52,7 @@ struct Usage {
 func interleaved(
     rounds: Int,
     requests: Int,
+    countingJobs: Bool = false,
     without: () async throws -> Void,
     with: () async throws -> Void
 ) async throws -> HopFigure {
@@ -96,11 +86,19 @@ func interleaved(
             }
         }
     }
+    var jobs: (with: Double, without: Double)?
+    if countingJobs,
+       let withCount = try await Executions.count(operations: requests, { for _ in 0..<requests { try await with() } }),
+       let withoutCount = try await Executions.count(operations: requests, { for _ in 0..<requests { try await without() } })
+    {
+        jobs = (withCount.jobs, withoutCount.jobs)
+    }
     return HopFigure(
         with: median(withSamples),
         without: median(withoutSamples),
         withUsage: .median(of: withUsage),
-        withoutUsage: .median(of: withoutUsage)
+        withoutUsage: .median(of: withoutUsage),
+        jobs: jobs
     )
 }
 

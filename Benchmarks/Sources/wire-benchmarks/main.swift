@@ -47,6 +47,9 @@ let inProcess = only != nil && only != "in_process"
 
 func describe(_ name: String, _ what: String, _ figure: HopFigure) -> String {
     let (with, without) = (figure.withUsage, figure.withoutUsage)
+    let jobs = figure.jobs.map {
+        String(format: "\n    jobs on the global executor %.2f vs %.2f (%+.2f)", $0.with, $0.without, $0.with - $0.without)
+    } ?? ""
     return String(
         format: "%@ %@: %.1f µs per request with the integration vs %.1f µs without → ratio %.3f (%+.1f µs per hop)\n"
             + "    process CPU %.1f vs %.1f µs (%+.1f), context switches %.2f vs %.2f voluntary (%+.2f), %.2f vs %.2f involuntary (%+.2f)",
@@ -54,12 +57,15 @@ func describe(_ name: String, _ what: String, _ figure: HopFigure) -> String {
         with.cpu / 1_000, without.cpu / 1_000, (with.cpu - without.cpu) / 1_000,
         with.voluntarySwitches, without.voluntarySwitches, with.voluntarySwitches - without.voluntarySwitches,
         with.involuntarySwitches, without.involuntarySwitches, with.involuntarySwitches - without.involuntarySwitches
-    )
+    ) + jobs
 }
 
 if json {
     func object(_ figure: HopFigure) -> String {
-        String(
+        let jobs = figure.jobs.map {
+            String(format: ", \"jobs_with\": %.3f, \"jobs_without\": %.3f, \"jobs_added\": %.3f", $0.with, $0.without, $0.with - $0.without)
+        } ?? ""
+        return String(
             format: "{\"ratio\": %.4f, \"with_us\": %.2f, \"without_us\": %.2f, \"added_us\": %.2f, "
                 + "\"cpu_with_us\": %.2f, \"cpu_without_us\": %.2f, \"cpu_added_us\": %.2f, "
                 + "\"voluntary_switches_with\": %.3f, \"voluntary_switches_without\": %.3f, \"voluntary_switches_added\": %.3f, "
@@ -71,7 +77,7 @@ if json {
             figure.withUsage.voluntarySwitches - figure.withoutUsage.voluntarySwitches,
             figure.withUsage.involuntarySwitches, figure.withoutUsage.involuntarySwitches,
             figure.withUsage.involuntarySwitches - figure.withoutUsage.involuntarySwitches
-        )
+        ).dropLast() + jobs + "}"
     }
     var members: [String] = []
     if let grpc {
