@@ -15,6 +15,13 @@ public struct ProcessUsage: Sendable {
     /// Involuntary context switches: a thread that was preempted.
     public var involuntarySwitches: Double
 
+    /// Usage from its parts; zero by default.
+    public init(cpu: Double = 0, voluntarySwitches: Double = 0, involuntarySwitches: Double = 0) {
+        self.cpu = cpu
+        self.voluntarySwitches = voluntarySwitches
+        self.involuntarySwitches = involuntarySwitches
+    }
+
     /// The process's totals so far (`getrusage`).
     public static func now() -> ProcessUsage {
         var usage = rusage()

@@ -172,31 +172,29 @@ func addPrimitiveFigures(to report: inout Report, _ options: Options) async thro
     let shared = CriticalState()
     let suspendingTotal = total / 10
     var ours: [Double] = [], actors: [Double] = [], oursTrivial: [Double] = [], actorsTrivial: [Double] = []
+    // One side: `tasks` tasks sharing `acquisitions` of one lock, each critical section suspending `yields`
+    // times; AsyncLock's and the actor lock's sides differ only in how they lock.
+    @Sendable func asyncLockSide(tasks: Int, acquisitions: Int, yields: Int) async throws -> Double {
+        try await contended(tasks: tasks, total: acquisitions) {
+            try await lock.withLock {
+                shared.value &+= 1
+                for _ in 0..<yields { await Task.yield() }
+            }
+        }
+    }
+    @Sendable func actorLockSide(tasks: Int, acquisitions: Int, yields: Int) async throws -> Double {
+        try await contended(tasks: tasks, total: acquisitions) {
+            await actorLock.lock()
+            shared.value &+= 1
+            for _ in 0..<yields { await Task.yield() }
+            await actorLock.unlock()
+        }
+    }
     let sides: [@Sendable () async throws -> Double] = [
-        {
-            try await contended(tasks: 8, total: suspendingTotal) {
-                try await lock.withLock {
-                    shared.value &+= 1
-                    await Task.yield()
-                }
-            }
-        },
-        {
-            try await contended(tasks: 8, total: suspendingTotal) {
-                await actorLock.lock()
-                shared.value &+= 1
-                await Task.yield()
-                await actorLock.unlock()
-            }
-        },
-        { try await contended(tasks: 8, total: total) { try await lock.withLock { shared.value &+= 1 } } },
-        {
-            try await contended(tasks: 8, total: total) {
-                await actorLock.lock()
-                shared.value &+= 1
-                await actorLock.unlock()
-            }
-        },
+        { try await asyncLockSide(tasks: 8, acquisitions: suspendingTotal, yields: 1) },
+        { try await actorLockSide(tasks: 8, acquisitions: suspendingTotal, yields: 1) },
+        { try await asyncLockSide(tasks: 8, acquisitions: total, yields: 0) },
+        { try await actorLockSide(tasks: 8, acquisitions: total, yields: 0) },
     ]
     for round in 0..<options.rounds {
         for offset in 0..<sides.count {
@@ -221,20 +219,10 @@ func addPrimitiveFigures(to report: inout Report, _ options: Options) async thro
         var shapeSides: [(String, @Sendable () async throws -> Double)] = []
         for shape in shapes {
             shapeSides.append(("\(shape.name)_ours", {
-                try await contended(tasks: shape.tasks, total: suspendingTotal) {
-                    try await lock.withLock {
-                        shared.value &+= 1
-                        for _ in 0..<shape.yields { await Task.yield() }
-                    }
-                }
+                try await asyncLockSide(tasks: shape.tasks, acquisitions: suspendingTotal, yields: shape.yields)
             }))
             shapeSides.append(("\(shape.name)_actor", {
-                try await contended(tasks: shape.tasks, total: suspendingTotal) {
-                    await actorLock.lock()
-                    shared.value &+= 1
-                    for _ in 0..<shape.yields { await Task.yield() }
-                    await actorLock.unlock()
-                }
+                try await actorLockSide(tasks: shape.tasks, acquisitions: suspendingTotal, yields: shape.yields)
             }))
         }
         shapeSides.append(("ceiling", {

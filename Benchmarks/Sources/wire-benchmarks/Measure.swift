@@ -14,19 +14,10 @@ struct HopFigure {
     var jobs: (with: Double, without: Double)?
 }
 
-/// Process CPU time and context switches, per request.
-struct Usage {
-    /// CPU nanoseconds (user and system, every thread).
-    var cpu: Double = 0
-    var voluntarySwitches: Double = 0
-    var involuntarySwitches: Double = 0
+/// Process CPU time and context switches; per request once divided by `since(_:per:)`.
+typealias Usage = ProcessUsage
 
-    /// The process's totals so far.
-    static func now() -> Usage {
-        let usage = ProcessUsage.now()
-        return Usage(cpu: usage.cpu, voluntarySwitches: usage.voluntarySwitches, involuntarySwitches: usage.involuntarySwitches)
-    }
-
+extension ProcessUsage {
     /// What happened between `start` and `self`, divided by `requests`.
     func since(_ start: Usage, per requests: Int) -> Usage {
         let count = Double(requests)
