@@ -57,7 +57,19 @@ extension ScopeCore {
                 await withDiscardingTaskGroup { group in
                     group.addImmediateTask { [isolation] in
                         _ = isolation
-                        result = OneShot(await self.runOperation(box, beginningScope: true))
+                        // `runOperation(_:beginningScope:)` written out, on the path every call takes where
+                        // immediate tasks exist (Linux, and the Apple platforms of 2025): as a function of
+                        // its own it is one more async frame in the child's allocator and two more executor
+                        // checks per call (counted with uprobes, see Benchmarks/README.md).
+                        result = OneShot(await ScopeChain.storage.withValue(self) { () async -> Result<Value, any Error> in
+                            self.beginAttachingCurrentTask()
+                            defer { self.detach() }
+                            do {
+                                return .success(try await box.value())
+                            } catch {
+                                return .failure(error)
+                            }
+                        })
                     }
                 }
             } else if #available(macOS 14.0, iOS 17.0, watchOS 10.0, tvOS 17.0, *) {
