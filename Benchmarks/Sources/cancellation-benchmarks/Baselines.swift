@@ -2,6 +2,7 @@
 // callers on an actor).
 
 import Cancellation
+import Synchronization
 
 /// An awaited operation that returns at once: the best case for anything that starts a child task
 /// synchronously.
@@ -50,6 +51,49 @@ func taskGroupChild(_ operation: @escaping @Sendable () async -> Int) async -> I
         return await group.next()!
     }
 }
+
+/// The least a deadline scope that runs its operation in a child task has to do, written with public API
+/// only: a floor for B1, not something a user would write (it cannot time anything out).
+///
+/// A timeout must cancel its operation and not its caller, and Swift 6.3 cancels whole tasks only, so the
+/// operation runs in a child task — the immediate child above. On top of that child the floor keeps only
+/// what any such scope needs on every call: one clock reading (the deadline is measured from it), one
+/// object standing for the scope, a deadline registered and withdrawn under a lock that a timer thread
+/// would share (here a counter, cheaper than any timer structure), and the scope bound as a task-local
+/// value for the operation (how nested scopes find the ones around them, and how
+/// `EffectiveDeadline.current` reads the earliest deadline). It leaves out what `withTimeout` adds beyond
+/// that: a state machine, a reference to the child task for the deadline to cancel, the ordering of a
+/// deadline against the caller's cancellation, diagnostics, and typed results.
+@inline(never)
+func scopeFloor(_ timeout: Duration, _ operation: @escaping @Sendable () async -> Int) async -> Int {
+    let start = ContinuousClock.now
+    let scope = FloorScope(deadline: start + timeout)
+    floorTimers.withLock { $0 &+= 1 }
+    // Sound: only the child writes it, and the group has waited for the child before it is read.
+    nonisolated(unsafe) var result = 0
+    await withDiscardingTaskGroup { group in
+        group.addImmediateTask {
+            result = await FloorScope.$current.withValue(scope) { await operation() }
+        }
+    }
+    floorTimers.withLock { $0 &-= 1 }
+    return result
+}
+
+/// The object standing for a scope in ``scopeFloor(_:_:)``.
+final class FloorScope: Sendable {
+    /// The scope bound for its operation.
+    @TaskLocal static var current: FloorScope?
+
+    let deadline: ContinuousClock.Instant
+
+    init(deadline: ContinuousClock.Instant) {
+        self.deadline = deadline
+    }
+}
+
+/// The lock a timer thread would share with ``scopeFloor(_:_:)``, around the number of registered deadlines.
+let floorTimers = Mutex<Int>(0)
 
 struct RaceTimeoutError: Error {}
 

@@ -15,6 +15,7 @@ func runAll(_ options: Options) async throws -> Report {
             ("asyncLetChild", { await asyncLetChild(operation) }),
             ("taskGroupChild", { await taskGroupChild(operation) }),
             ("withTimeout", { try await withTimeout(.seconds(60)) { await operation() } }),
+            ("scopeFloor", { await scopeFloor(.seconds(60), operation) }),
             ("race", { try await handWrittenRace(.seconds(60)) { await operation() } }),
             ("shield", { await withCancellationShield { await operation() } }),
             ("cancelScope", { await withCancelScope(deadline: .now + .seconds(60)) { _ in await operation() } ?? 0 }),
@@ -29,6 +30,10 @@ func runAll(_ options: Options) async throws -> Report {
         "B1 non-firing withTimeout ÷ immediate child task, no-op operation: \(format(b1)) (target ≤ 1.5) — withTimeout \(us("withTimeout")) µs, immediate child \(us("immediateChild")) µs, async let child \(us("asyncLetChild")) µs, task-group child \(us("taskGroupChild")) µs per call")
     report.add("B1_suspending", json: format(b1Suspending, digits: 3), line:
         "B1 non-firing withTimeout ÷ async let child task, operation suspending once: \(format(b1Suspending)) (target ≤ 1.2) — withTimeout \(us("withTimeout_suspending")) µs, async let child \(us("asyncLetChild_suspending")) µs, immediate child \(us("immediateChild_suspending")) µs, task-group child \(us("taskGroupChild_suspending")) µs per call")
+    let floor = costs["scopeFloor"]! / costs["immediateChild"]!
+    let floorSuspending = costs["scopeFloor_suspending"]! / costs["asyncLetChild_suspending"]!
+    report.add("B1_floor", json: jsonObject([("noOperation", floor), ("suspending", floorSuspending)], digits: 3), line:
+        "B1 floor, the least a scope on a child task does (a clock reading, an object, a deadline registered and withdrawn under a lock, a task-local binding) ÷ the same baselines: no-op \(format(floor)), suspending \(format(floorSuspending)) — \(us("scopeFloor")) / \(us("scopeFloor_suspending")) µs per call")
     report.add("B1_us", json: jsonObject(costs.sorted { $0.key < $1.key }.map { ($0.key, $0.value / 1_000) }), line:
         "B1 per call, µs: " + costs.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value / 1_000, digits: 3))" }.joined(separator: ", "))
     if !jobs.isEmpty {
