@@ -97,9 +97,10 @@ extension ScopeCore {
         }
     }
 
-    /// The body of the scope's child task (and of an abandonable operation's task): the operation, with the
-    /// scope as the innermost link of the task's chain and the task attached so that the scope can cancel
-    /// it, on the isolation the task runs on.
+    /// The body of an abandonable operation's task, and of the scope's child task on platforms without
+    /// immediate tasks (where they exist, ``run(isolation:operation:)`` writes the same body out in the
+    /// child's closure): the operation, with the scope as the innermost link of the task's chain and the task
+    /// attached so that the scope can cancel it, on the isolation the task runs on.
     ///
     /// - Parameters:
     ///   - box: The operation.
