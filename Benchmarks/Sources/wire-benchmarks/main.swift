@@ -69,7 +69,7 @@ if json {
             format: "{\"ratio\": %.4f, \"with_us\": %.2f, \"without_us\": %.2f, \"added_us\": %.2f, "
                 + "\"cpu_with_us\": %.2f, \"cpu_without_us\": %.2f, \"cpu_added_us\": %.2f, "
                 + "\"voluntary_switches_with\": %.3f, \"voluntary_switches_without\": %.3f, \"voluntary_switches_added\": %.3f, "
-                + "\"involuntary_switches_with\": %.3f, \"involuntary_switches_without\": %.3f, \"involuntary_switches_added\": %.3f}",
+                + "\"involuntary_switches_with\": %.3f, \"involuntary_switches_without\": %.3f, \"involuntary_switches_added\": %.3f",
             figure.ratio, figure.with / 1_000, figure.without / 1_000, (figure.with - figure.without) / 1_000,
             figure.withUsage.cpu / 1_000, figure.withoutUsage.cpu / 1_000,
             (figure.withUsage.cpu - figure.withoutUsage.cpu) / 1_000,
@@ -77,7 +77,7 @@ if json {
             figure.withUsage.voluntarySwitches - figure.withoutUsage.voluntarySwitches,
             figure.withUsage.involuntarySwitches, figure.withoutUsage.involuntarySwitches,
             figure.withUsage.involuntarySwitches - figure.withoutUsage.involuntarySwitches
-        ).dropLast() + jobs + "}"
+        ) + jobs + "}"
     }
     var members: [String] = []
     if let grpc {
