@@ -94,12 +94,40 @@ struct OperationTaskReference: @unchecked Sendable {
 
     private let representation: Representation
 
+    private init(representation: Representation) {
+        self.representation = representation
+    }
+
     init(task: UnsafeCurrentTask) {
         representation = withUnsafeBytes(of: task) { bytes in
             guard bytes.count == MemoryLayout<UInt>.size else { return .boxed(TaskBox(task)) }
             return .bits(bytes.load(as: UInt.self))
         }
     }
+
+    /// The task this code runs in, or `nil` outside any task.
+    ///
+    /// Where an optional `UnsafeCurrentTask` is one word with `nil` as zero (checked once, see
+    /// ``currentTaskIsBits``), the word is read as it is handed to `withUnsafeCurrentTask`'s closure: a
+    /// closure that unwraps or copies the optional instead works on a value of a resilient type, through its
+    /// metadata and value witnesses and a stack allocation sized at run time, which cost about a twentieth
+    /// of a whole `withTimeout` call (by `perf`, see Benchmarks/README.md).
+    static func current() -> OperationTaskReference? {
+        if currentTaskIsBits {
+            // Sound: the check above proved both types are one word, and `nil` is the word zero.
+            let bits = withUnsafeCurrentTask { task in unsafeBitCast(task, to: UInt.self) }
+            return bits == 0 ? nil : OperationTaskReference(representation: .bits(bits))
+        }
+        return withUnsafeCurrentTask { task in task.map(OperationTaskReference.init(task:)) }
+    }
+
+    /// Whether an `UnsafeCurrentTask` and its optional are each one word, with `nil` as the word zero, as
+    /// they are on every platform of Swift 6.3 (one reference to the task); otherwise ``current()`` takes
+    /// the general path.
+    private static let currentTaskIsBits: Bool =
+        MemoryLayout<UnsafeCurrentTask>.size == MemoryLayout<UInt>.size
+        && MemoryLayout<UnsafeCurrentTask?>.size == MemoryLayout<UInt>.size
+        && unsafeBitCast(UnsafeCurrentTask?.none, to: UInt.self) == 0
 
     /// Whether the reference keeps the task's bits (the expected layout) rather than a boxed copy.
     var keepsBits: Bool {

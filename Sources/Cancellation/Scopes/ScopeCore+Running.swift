@@ -154,36 +154,35 @@ extension ScopeCore {
     /// transition does.
     @usableFromInline
     func beginAttachingCurrentTask() {
-        withUnsafeCurrentTask { task in
-            guard let task else {
-                preconditionFailure("a scope's operation runs in a task")
+        guard let task = OperationTaskReference.current() else {
+            preconditionFailure("a scope's operation runs in a task")
+        }
+        let now = beginsAtStart ? .inlinedZero : self.now()
+        let action = withExclusiveAccess { machine, slot -> Machine.Action in
+            slot.task = task
+            let action = machine.begin(now: now)
+            if case .armDeadline = action {
+                _ = perform(action, on: &machine)  // the last thing done without the lock
+                return .none
             }
-            let now = beginsAtStart ? .inlinedZero : self.now()
-            let action = withExclusiveAccess { machine, slot -> Machine.Action in
-                slot.task = OperationTaskReference(task: task)
-                let action = machine.begin(now: now)
-                if case .armDeadline = action {
-                    _ = perform(action, on: &machine)  // the last thing done without the lock
-                    return .none
-                }
-                return action
+            return action
+        }
+        guard case .cancelOperation = action else { return }
+        // Started cancelled: the deadline had passed, or the scope was cancelled before it started.
+        let callerCancelledFirst = Task.isCancelled
+        let (mustCancel, expired) = withState { machine in
+            if callerCancelledFirst {
+                // The caller was cancelled before the scope was: that is the first cause inside it.
+                machine.noteCallerCancelledFirst()
             }
-            guard case .cancelOperation = action else { return }
-            // Started cancelled: the deadline had passed, or the scope was cancelled before it started.
-            let callerCancelledFirst = task.isCancelled
-            let (mustCancel, expired) = withState { machine in
-                if callerCancelledFirst {
-                    // The caller was cancelled before the scope was: that is the first cause inside it.
-                    machine.noteCallerCancelledFirst()
-                }
-                return (perform(action, on: &machine), machine.hasExpiredDeadline)
-            }
-            if mustCancel {
-                task.cancel()
-            }
-            if expired {
-                diagnostics.observer?(.deadlineExpired(scope: location))
-            }
+            return (perform(action, on: &machine), machine.hasExpiredDeadline)
+        }
+        if mustCancel {
+            // This task is alive: it is the one running this code.
+            task.withTask { $0.cancel() }
+        }
+        if expired {
+            diagnostics.observer?(.deadlineExpired(scope: location))
         }
     }
 
