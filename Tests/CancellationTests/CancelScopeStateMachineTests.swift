@@ -1,4 +1,5 @@
 @_spi(Testing) @testable import Cancellation
+import Dispatch
 import Testing
 
 /// The pure state machine of a cancel scope, driven synchronously.
@@ -166,5 +167,29 @@ struct CancelScopeStateMachineTests {
             }
             #expect(reference.withTask { $0 == task })
         }
+    }
+
+    @Test("the task a scope's child reads as one word is the current task; outside any task there is none")
+    func currentOperationTask() async {
+        let reference = OperationTaskReference.current()
+        #expect(reference?.keepsBits == true)
+        withUnsafeCurrentTask { task in
+            #expect(task != nil)
+            #expect(reference?.withTask { $0 == task } == true)
+        }
+        // Cancelling through the reference cancels the task that read it, and only that one.
+        let cancelledItself = await Task {
+            OperationTaskReference.current()?.withTask { $0.cancel() }
+            return Task.isCancelled
+        }.value
+        #expect(cancelledItself)
+        #expect(!Task.isCancelled)
+        // A thread of Dispatch's that runs no task has no current task.
+        let outsideIsNil = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: OperationTaskReference.current() == nil)
+            }
+        }
+        #expect(outsideIsNil)
     }
 }
