@@ -61,6 +61,20 @@ struct TimeoutOnActorTests {
             }
         }
 
+        /// `withTimeout` called in a task group's body on this actor, where the scope's binding is made
+        /// around the creation of the operation's task (which the runtime forbids only for group children).
+        func inGroupBody() async throws -> [Int] {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                let first = try await withTimeout(.seconds(1), clock: clock) { self.log.count + 1 }
+                group.addTask { 2 }
+                var values = [first]
+                for try await value in group {
+                    values.append(value)
+                }
+                return values
+            }
+        }
+
         /// Nested scopes: the inner deadline passes, the outer carries on and returns.
         func nested() async throws -> String {
             try await withTimeout(.seconds(10), clock: clock) {
@@ -154,6 +168,12 @@ struct TimeoutOnActorTests {
         #expect(try await caller.observe(marker) == ["observed"])
         #expect(marker.all == ["bound by the caller", "\(Duration.seconds(3))"])
         #expect(Probe.tag == "unbound")
+    }
+
+    @Test("called in a task group's body on an actor, the scope runs and the group goes on")
+    func inTaskGroupBodyOnActor() async throws {
+        let caller = Caller()
+        #expect(try await caller.inGroupBody() == [1, 2])
     }
 
     @Test("nested on an actor: the inner deadline throws naming itself, the outer carries on")
