@@ -35,8 +35,9 @@ extension ScopeCore {
             // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call. The
             // caller could not run anything else meanwhile: it is suspended here for the whole operation.
             let box = UncheckedSendableBox(value: operation)
-            // The child's result. Sound: only the child writes it, once, and this task takes it only after
-            // the group has waited for the child, which orders the write before the take. The value is not
+            // The operation's result. Sound: it is written once — by a group's child, or here from the value
+            // of the unstructured task — and this task takes it only after the group has waited for the child
+            // (or after writing it itself), which orders the write before the take. The value is not
             // `sending`: it may be the caller's own state (an actor's property, say), and it goes back to
             // that caller, which resumes on its own isolation; the operation that produced it ran where the
             // caller's own call would have run it, while the caller waited. The error is `Sendable`.
@@ -58,16 +59,16 @@ extension ScopeCore {
             if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *), isolation != nil {
                 // Called on an actor: the operation's task is an unstructured immediate one, which — unlike a
                 // task-group child — takes on the caller's actor at run time, so an operation isolated to it
-                // starts and runs there without a hop away and back (half the time of a call, see B6 in
+                // starts and runs there without a hop away and back (about 30 % less time per call, see B6 in
                 // Benchmarks/README.md), and which needs no group storage (about 600 bytes less per pending
                 // scope). Not being the caller's child, it is born neither cancelled nor in the task tree:
                 // it cancels itself at its start if the caller already is, and the handler around the wait
                 // forwards the caller's cancellation after that. It copies the caller's task-local values
                 // when it is made, the binding of this scope among them (a binding around an unstructured
                 // task's creation is allowed inside a task group's body: no group child is added under it).
-                // It does not take on a task-executor preference: code isolated to the actor runs on the actor's
-                // executor whatever the preference, and a nonisolated function the operation calls runs on the
-                // global executor.
+                // It does not take on a task-executor preference: code isolated to the actor runs on the
+                // actor's executor whatever the preference, and a nonisolated function the operation calls
+                // runs on the global executor.
                 let callerIsCancelled = Task.isCancelled
                 let task = ScopeChain.storage.withValue(self) {
                     Task.immediate { [isolation] () async -> UncheckedSendableBox<Result<Value, any Error>> in
