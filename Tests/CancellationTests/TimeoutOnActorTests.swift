@@ -2,11 +2,11 @@ import Cancellation
 import CancellationTesting
 import Testing
 
-/// The contract of the scoped functions when they are called on an actor. There the operation runs in an
-/// unstructured immediate task that takes on the caller's actor, where a nonisolated caller's runs in a
-/// task-group child (`TimeoutTests` drives that path), so the items that depend on how the operation's task
-/// is made are checked again here: its cancellation at the start, the caller's cancellation forwarded to it,
-/// the deadline's, the task-local values it sees, and that it has ended when the call returns.
+/// The contract of the scoped functions when they are called on an actor (`TimeoutTests` drives it from
+/// nonisolated callers): the operation runs on the caller's actor, starts cancelled when its caller already
+/// is, is cancelled by its caller's cancellation and by the deadline, sees the caller's task-local values and
+/// the scope's deadline, and has ended when the call returns. (These were written when an actor's scopes ran
+/// their operation in an unstructured task, which was measured and not kept; see Benchmarks/README.md.)
 @Suite("Scoped functions called on an actor")
 struct TimeoutOnActorTests {
     /// A caller on an actor of its own, with state that only the actor may touch.
@@ -61,8 +61,8 @@ struct TimeoutOnActorTests {
             }
         }
 
-        /// `withTimeout` called in a task group's body on this actor, where the scope's binding is made
-        /// around the creation of the operation's task (which the runtime forbids only for group children).
+        /// `withTimeout` called in a task group's body on this actor: the scope's own task and binding do not
+        /// disturb the caller's group.
         func inGroupBody() async throws -> [Int] {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 let first = try await withTimeout(.seconds(1), clock: clock) { self.log.count + 1 }

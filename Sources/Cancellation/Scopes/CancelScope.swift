@@ -18,9 +18,8 @@
 /// }
 /// ```
 ///
-/// Cancellation is cooperative: cancelling a scope cancels the task that runs its block (a child task, or,
-/// called on an actor, a task that takes on that actor; see <doc:Timeouts>), and the block stops at its next
-/// cancellation point.
+/// Cancellation is cooperative: cancelling a scope cancels the child task that runs its block, and the
+/// block stops at its next cancellation point.
 public final class CancelScope<C: Clock>: Sendable where C.Duration == Duration {
     /// The clock the scope's deadline is measured on.
     public var clock: C { clockStart.clock }

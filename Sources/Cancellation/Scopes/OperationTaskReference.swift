@@ -39,8 +39,7 @@ extension ScopeCore {
                 return false
             }
             return reference.withTask { task in
-                // Only the scope and its caller's cancellation (through the task tree, or the handler that
-                // forwards it to an unstructured task) cancel the operation's task, so if it is already
+                // Only the scope and the task tree cancel the operation's task, so if it is already
                 // cancelled the cancellation of the scope's caller reached it first.
                 let wasCancelled = task.isCancelled
                 task.cancel()

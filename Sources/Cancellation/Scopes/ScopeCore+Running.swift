@@ -11,13 +11,12 @@ extension ScopeCore {
         case cancelledByScope(any Error)
     }
 
-    /// Runs `operation` in a task of its own under this scope and waits for it.
+    /// Runs `operation` in a child task under this scope and waits for it.
     ///
-    /// The operation runs in a task of its own because a timeout must cancel its operation without
-    /// cancelling the caller, and Swift cancels whole tasks only: a child task, or, called on an actor where
-    /// the platform has immediate tasks, an unstructured immediate task that takes on that actor (see the
-    /// first branch below). The operation runs where its own isolation says, as if the caller had called it:
-    /// a closure written on the caller's actor is isolated to that actor, so the call runs there; a
+    /// The operation runs in a child task because a timeout must cancel its operation without cancelling
+    /// the caller, and Swift cancels whole tasks only. The operation runs where its own isolation says, as
+    /// if the caller had called it: a closure written on the caller's actor is isolated to that actor, so
+    /// the call runs there (an immediate child starts on the actor's thread, so without a hop); a
     /// nonisolated closure runs as any nonisolated async function does.
     ///
     /// - Throws: The operation's error, unless it is a `CancellationError` caused by the scope's own
@@ -28,21 +27,20 @@ extension ScopeCore {
         operation: () async throws -> Value
     ) async throws -> Outcome<Value> {
         try await withoutActuallyEscaping(operation) { operation in
-            // The operation's task begins the scope itself (`runOperation(_:beginningScope:)`).
+            // The child begins the scope itself (`runOperation(_:beginningScope:)`).
             //
-            // Sound: the closure is called exactly once, by the task below, with its own isolation, while
-            // this task is suspended awaiting that one; that task's start and completion order the
+            // Sound: the closure is called exactly once, by the child task below, with its own isolation,
+            // while this task is suspended awaiting that child; the child's start and completion order the
             // hand-over, and `withoutActuallyEscaping` checks the closure did not outlive the call. The
             // caller could not run anything else meanwhile: it is suspended here for the whole operation.
             let box = UncheckedSendableBox(value: operation)
-            // The operation's result. Sound: it is written once — by a group's child, or here from the value
-            // of the unstructured task — and this task takes it only after the group has waited for the child
-            // (or after writing it itself), which orders the write before the take. The value is not
+            // The child's result. Sound: only the child writes it, once, and this task takes it only after
+            // the group has waited for the child, which orders the write before the take. The value is not
             // `sending`: it may be the caller's own state (an actor's property, say), and it goes back to
             // that caller, which resumes on its own isolation; the operation that produced it ran where the
             // caller's own call would have run it, while the caller waited. The error is `Sendable`.
             nonisolated(unsafe) var result: OneShot<Result<Value, any Error>>?
-            // A child task is cancelled with its caller by the task tree; no cancellation handler is
+            // The child task is cancelled with its caller by the task tree; no cancellation handler is
             // needed. The closure captures the caller's isolation, which is how the compiler's region
             // checking models the hand-over (the operation stays with the caller's isolation); at run time a
             // task-group child does not inherit an actor known only at run time (only `Task.init` and
@@ -51,49 +49,11 @@ extension ScopeCore {
             //
             // Where the platform has them, the child is an immediate one — it starts on this thread, so an
             // operation that does not suspend runs to its end without a trip through an executor, and an
-            // operation that starts on the caller's thread goes on there — in a discarding group: waiting for a
-            // typed result and draining a typed group are generic code in the standard library that looks up
-            // type metadata on every call. Each branch spells its closure out: handing one closure to a helper
-            // that starts the child made every pending scope's tasks about 1 KB larger (one more task-allocator
-            // slab).
-            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *), isolation != nil {
-                // Called on an actor: the operation's task is an unstructured immediate one, which — unlike a
-                // task-group child — takes on the caller's actor at run time, so an operation isolated to it
-                // starts and runs there without a hop away and back (about 30 % less time per call, see B6 in
-                // Benchmarks/README.md), and which needs no group storage (about 600 bytes less per pending
-                // scope). Not being the caller's child, it is born neither cancelled nor in the task tree:
-                // it cancels itself at its start if the caller already is, and the handler around the wait
-                // forwards the caller's cancellation after that. It copies the caller's task-local values
-                // when it is made, the binding of this scope among them (a binding around an unstructured
-                // task's creation is allowed inside a task group's body: no group child is added under it).
-                // It does not take on a task-executor preference: code isolated to the actor runs on the
-                // actor's executor whatever the preference, and a nonisolated function the operation calls
-                // runs on the global executor.
-                let callerIsCancelled = Task.isCancelled
-                let task = ScopeChain.storage.withValue(self) {
-                    Task.immediate { [isolation] () async -> UncheckedSendableBox<Result<Value, any Error>> in
-                        _ = isolation
-                        if callerIsCancelled {
-                            withUnsafeCurrentTask { $0?.cancel() }
-                        }
-                        self.beginAttachingCurrentTask()
-                        defer { self.detach() }
-                        // Sound (the box): the value goes back to the caller, on the caller's actor, as the
-                        // result of the task-group child below does.
-                        do {
-                            return UncheckedSendableBox(value: .success(try await box.value()))
-                        } catch {
-                            return UncheckedSendableBox(value: .failure(error))
-                        }
-                    }
-                }
-                let ended = await withTaskCancellationHandler {
-                    await task.value
-                } onCancel: {
-                    task.cancel()
-                }
-                result = OneShot(ended.value)
-            } else if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
+            // operation isolated to the caller's actor starts there synchronously — in a discarding group: waiting for a typed result and
+            // draining a typed group are generic code in the standard library that looks up type metadata
+            // on every call. Each branch spells its closure out: handing one closure to a helper that starts
+            // the child made every pending scope's tasks about 1 KB larger (one more task-allocator slab).
+            if #available(macOS 26.0, iOS 26.0, watchOS 26.0, tvOS 26.0, visionOS 26.0, *) {
                 await withDiscardingTaskGroup { group in
                     group.addImmediateTask { [isolation] in
                         _ = isolation

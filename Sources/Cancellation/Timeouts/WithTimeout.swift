@@ -2,8 +2,8 @@
 
 /// Runs `operation` with a time limit, and throws ``TimeoutError`` if the limit expires first.
 ///
-/// The operation runs in a task of its own (see <doc:Timeouts> for which kind). When `timeout` has elapsed
-/// on `clock`, that task — and only it — is cancelled; the calling task is never cancelled by a timeout. The function runs on the caller's
+/// The operation runs in a child task. When `timeout` has elapsed on `clock`, that child task — and only
+/// it — is cancelled; the calling task is never cancelled by a timeout. The function runs on the caller's
 /// actor (`nonisolated(nonsending)`), and an operation written there runs there too, so it may read and
 /// return the caller's own non-`Sendable` state. This is Python's
 /// `asyncio.wait_for(coro, timeout)` and `async with asyncio.timeout(delay)`, with stricter rules:

@@ -1,7 +1,7 @@
 /// Runs `operation` with a time limit, and returns `nil` if the limit expires first ("move on").
 ///
-/// This is Trio's `move_on_after` and Kotlin's `withTimeoutOrNull`. The operation runs in a task of its
-/// own that is cancelled when `timeout` has elapsed; if it then ends by throwing `CancellationError`, the
+/// This is Trio's `move_on_after` and Kotlin's `withTimeoutOrNull`. The operation runs in a child task
+/// that is cancelled when `timeout` has elapsed; if it then ends by throwing `CancellationError`, the
 /// result is `nil`. The operation runs on the caller's actor and may return the caller's own state, and
 /// the function keeps the operation's typed error. A value the operation returns after the deadline fired
 /// is returned, never dropped. If
