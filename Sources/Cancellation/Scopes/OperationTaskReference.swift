@@ -2,25 +2,20 @@
 // cancellation can cancel it — and only it, never the scope's caller.
 
 extension ScopeCore {
-    /// Records the current task (the scope's child) so the scope can cancel it.
+    /// Records the current task (the operation's) so the scope can cancel it: the operation's task starts,
+    /// the scope can cancel it from now on, and it starts cancelled if the scope was cancelled before it.
     @usableFromInline
     func attachCurrentTask() {
-        withUnsafeCurrentTask { task in
-            if let task { attach(task) }
-        }
-    }
-
-    /// The operation's task starts: the scope can cancel it from now on, and it starts cancelled if the
-    /// scope was cancelled before it.
-    func attach(_ task: UnsafeCurrentTask) {
+        guard let task = OperationTaskReference.current() else { return }
         let startsCancelled = withOperationTask { slot in
-            slot.task = OperationTaskReference(task: task)
+            slot.task = task
             return slot.cancelRequested
         }
         if startsCancelled {
             // A child task is created cancelled when its caller already is.
-            if task.isCancelled { noteCallerCancelledFirst() }
-            task.cancel()
+            if Task.isCancelled { noteCallerCancelledFirst() }
+            // This task is alive: it is the one running this code.
+            task.withTask { $0.cancel() }
         }
     }
 
@@ -31,8 +26,9 @@ extension ScopeCore {
 
     /// Cancels the operation's task for the scope's own cancellation, or has it start cancelled.
     func cancelOperationTask() {
-        // The reference is only present between `attach` and `detach`, which the operation's task does
-        // itself under this lock, so the task is alive while we cancel it.
+        // The reference is only present between `attachCurrentTask()` (or `beginAttachingCurrentTask()`) and
+        // `detach()`, which the operation's task does itself under this lock, so the task is alive while we
+        // cancel it.
         let wasCancelled = withOperationTask { slot -> Bool in
             guard let reference = slot.task else {
                 slot.cancelRequested = true
@@ -114,7 +110,8 @@ struct OperationTaskReference: @unchecked Sendable {
     /// no-op `withTimeout` call (by `perf`, see Benchmarks/README.md).
     static func current() -> OperationTaskReference? {
         if currentTaskIsBits {
-            // Sound: the check above proved both types are one word, and `nil` is the word zero.
+            // Sound: `currentTaskIsBits` proved both types are one word (all `unsafeBitCast` requires) and
+            // `nil` the word zero; any other word is the current task, alive while this code runs in it.
             let bits = withUnsafeCurrentTask { task in unsafeBitCast(task, to: UInt.self) }
             return bits == 0 ? nil : OperationTaskReference(representation: .bits(bits))
         }
@@ -124,10 +121,13 @@ struct OperationTaskReference: @unchecked Sendable {
     /// Whether an `UnsafeCurrentTask` and its optional are each one word, with `nil` as the word zero, as
     /// they are on every platform of Swift 6.3 (one reference to the task); otherwise ``current()`` takes
     /// the general path.
+    ///
+    /// Sound (the `unsafeBitCast` below): `&&` evaluates it only once both sizes above have been found to
+    /// be one word, which is all `unsafeBitCast` requires; it reads the bits of `nil` and nothing else.
     private static let currentTaskIsBits: Bool =
         MemoryLayout<UnsafeCurrentTask>.size == MemoryLayout<UInt>.size
         && MemoryLayout<UnsafeCurrentTask?>.size == MemoryLayout<UInt>.size
-        && unsafeBitCast(UnsafeCurrentTask?.none, to: UInt.self) == 0
+        && unsafeBitCast(UnsafeCurrentTask?.none, to: UInt.self) == 0  // sound: see the note above
 
     /// Whether the reference keeps the task's bits (the expected layout) rather than a boxed copy.
     var keepsBits: Bool {
