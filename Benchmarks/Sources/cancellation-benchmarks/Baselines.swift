@@ -95,6 +95,214 @@ final class FloorScope: Sendable {
 /// The lock a timer thread would share with ``scopeFloor(_:_:)``, around the number of registered deadlines.
 let floorTimers = Mutex<Int>(0)
 
+/// The floor above, given `withTimeout`'s API shape: the operation is a non-escaping closure, run on the
+/// caller's isolation, with a generic result and any error. Swift 6.3 offers one way to run a non-escaping
+/// closure in a task-group child — `withoutActuallyEscaping` around the whole wait — and it is part of what
+/// any scoped function of this shape pays on every call. Compared with ``scopeFloor(_:_:)`` it tells how
+/// much of B1's gap comes from the shape of the API rather than from what a scope does.
+@inline(never)
+func scopeFloorShaped<T>(
+    _ timeout: Duration,
+    isolation: isolated (any Actor)? = #isolation,
+    operation: () async throws -> T
+) async throws -> T {
+    let scope = FloorScope(deadline: ContinuousClock.now + timeout)
+    floorTimers.withLock { $0 &+= 1 }
+    defer { floorTimers.withLock { $0 &-= 1 } }
+    return try await withoutActuallyEscaping(operation) { operation in
+        // Sound: the child calls the operation once while this task waits for it, and
+        // `withoutActuallyEscaping` checks that the closure did not outlive the call.
+        nonisolated(unsafe) let operation = operation
+        // Sound: only the child writes it, and the group has waited for the child before it is read.
+        nonisolated(unsafe) var result: Result<T, any Error>?
+        await withDiscardingTaskGroup { group in
+            group.addImmediateTask { [isolation] in
+                _ = isolation
+                result = await FloorScope.$current.withValue(scope) { () async -> Result<T, any Error> in
+                    do {
+                        return .success(try await operation())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+        }
+        return try result!.get()
+    }
+}
+
+/// ``scopeFloorShaped(_:isolation:operation:)`` on an `async let` child instead: the cheapest child once the
+/// operation suspends, and the only child that may capture a non-escaping closure without
+/// `withoutActuallyEscaping`. (The operation is `@Sendable` here because the compiler cannot tell that an
+/// `async let` child runs a caller's non-`Sendable` closure while the caller waits; that changes no code
+/// that runs.)
+@inline(never)
+func scopeFloorAsyncLet<T>(
+    _ timeout: Duration,
+    isolation: isolated (any Actor)? = #isolation,
+    operation: @Sendable () async throws -> T
+) async throws -> T {
+    let scope = FloorScope(deadline: ContinuousClock.now + timeout)
+    floorTimers.withLock { $0 &+= 1 }
+    defer { floorTimers.withLock { $0 &-= 1 } }
+    async let result = FloorScope.$current.withValue(scope) { () async -> Result<T, any Error> in
+        do {
+            return .success(try await operation())
+        } catch {
+            return .failure(error)
+        }
+    }
+    return try await result.get()
+}
+
+/// The least a correct timeout does on a call whose deadline does not fire, with `withTimeout`'s API shape:
+/// ``scopeFloorShaped(_:timeout:operation:)`` plus what lets a deadline cancel the operation and be told
+/// apart from the caller's cancellation. A real deadline in a binary heap (under the lock a timer thread
+/// would share), the child's task recorded for the deadline to cancel and withdrawn before it ends, and a
+/// state that orders the deadline against the end of the call. No timer thread runs here: B1's deadlines
+/// never fire, and what firing would do is ``LeastScope/deadlinePassed()``. It leaves out everything else
+/// `withTimeout` has: reasons, diagnostics, nesting rules, rescheduling, other clocks, a deadline already
+/// passed at the start, and the platforms without immediate tasks.
+@inline(never)
+func leastCorrectTimeout<T>(
+    _ timeout: Duration,
+    isolation: isolated (any Actor)? = #isolation,
+    operation: () async throws -> T
+) async throws -> T {
+    let scope = LeastScope(deadline: ContinuousClock.now + timeout)
+    leastTimers.withLock { $0.insert(scope) }
+    return try await withoutActuallyEscaping(operation) { operation in
+        // Sound: as in `scopeFloorShaped`.
+        nonisolated(unsafe) let operation = operation
+        // Sound: as in `scopeFloorShaped`.
+        nonisolated(unsafe) var result: Result<T, any Error>?
+        await withDiscardingTaskGroup { group in
+            group.addImmediateTask { [isolation] in
+                _ = isolation
+                result = await LeastScope.$current.withValue(scope) { () async -> Result<T, any Error> in
+                    scope.task.withLock { $0 = LeastScope.currentTask() }
+                    defer { scope.task.withLock { $0 = 0 } }
+                    do {
+                        return .success(try await operation())
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+        }
+        let expired = scope.state.withLock { state in
+            state.ended = true
+            return state.expired
+        }
+        leastTimers.withLock { $0.remove(scope) }
+        switch result! {
+        case .success(let value):
+            return value
+        case .failure(let error):
+            if expired, error is CancellationError, !Task.isCancelled { throw RaceTimeoutError() }
+            throw error
+        }
+    }
+}
+
+/// The scope of ``leastCorrectTimeout(_:isolation:operation:)``.
+///
+/// `@unchecked Sendable`: `heapIndex` is read and written only with `leastTimers`' lock held; the rest is
+/// behind the two mutexes or immutable.
+final class LeastScope: @unchecked Sendable {
+    @TaskLocal static var current: LeastScope?
+
+    let deadline: ContinuousClock.Instant
+    /// Whether the deadline passed and whether the call has ended.
+    let state = Mutex((expired: false, ended: false))
+    /// The operation's task while it runs, as the word `withUnsafeCurrentTask` hands over (zero for none).
+    /// A lock of its own, because cancelling a task runs its cancellation handlers, which may read `state`.
+    let task = Mutex<UInt>(0)
+    var heapIndex = -1
+
+    init(deadline: ContinuousClock.Instant) {
+        self.deadline = deadline
+    }
+
+    /// The current task as one word.
+    static func currentTask() -> UInt {
+        precondition(MemoryLayout<UnsafeCurrentTask?>.size == MemoryLayout<UInt>.size)
+        // Sound: the sizes match (checked above), and the word is used only while that task runs the scope.
+        return withUnsafeCurrentTask { unsafeBitCast($0, to: UInt.self) }
+    }
+
+    /// What the timer thread would do at the deadline: mark it passed unless the call has ended, then
+    /// cancel the operation's task if it still runs.
+    func deadlinePassed() {
+        let cancel = state.withLock { state in
+            guard !state.ended else { return false }
+            state.expired = true
+            return true
+        }
+        guard cancel else { return }
+        task.withLock { word in
+            // Sound: a word that is not zero names the task that recorded it, which withdraws it under this
+            // lock before it ends, so the task is alive here.
+            if word != 0 { unsafeBitCast(word, to: UnsafeCurrentTask.self).cancel() }
+        }
+    }
+}
+
+/// The deadlines of ``leastCorrectTimeout(_:isolation:operation:)``, earliest first.
+struct LeastHeap: ~Copyable {
+    private var entries: [LeastScope] = []
+
+    mutating func insert(_ scope: LeastScope) {
+        entries.append(scope)
+        siftUp(entries.count - 1)
+    }
+
+    mutating func remove(_ scope: LeastScope) {
+        let index = scope.heapIndex
+        guard index >= 0 else { return }
+        let last = entries.count - 1
+        if index != last {
+            entries.swapAt(index, last)
+            entries[index].heapIndex = index
+        }
+        entries.removeLast()
+        scope.heapIndex = -1
+        if index < entries.count {
+            let moved = entries[index]
+            siftUp(index)
+            siftDown(moved.heapIndex)
+        }
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var index = start
+        while index > 0, entries[(index - 1) / 2].deadline > entries[index].deadline {
+            entries.swapAt(index, (index - 1) / 2)
+            entries[index].heapIndex = index
+            index = (index - 1) / 2
+        }
+        entries[index].heapIndex = index
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var index = start
+        while true {
+            var least = index
+            let left = 2 * index + 1, right = left + 1
+            if left < entries.count, entries[left].deadline < entries[least].deadline { least = left }
+            if right < entries.count, entries[right].deadline < entries[least].deadline { least = right }
+            guard least != index else { break }
+            entries.swapAt(index, least)
+            entries[index].heapIndex = index
+            index = least
+        }
+        entries[index].heapIndex = index
+    }
+}
+
+/// The lock a timer thread would share with ``leastCorrectTimeout(_:isolation:operation:)``.
+let leastTimers = Mutex(LeastHeap())
+
 struct RaceTimeoutError: Error {}
 
 /// The hand-written timeout: a task group racing the operation against a sleeping child task.

@@ -16,6 +16,9 @@ func runAll(_ options: Options) async throws -> Report {
             ("taskGroupChild", { await taskGroupChild(operation) }),
             ("withTimeout", { try await withTimeout(.seconds(60)) { await operation() } }),
             ("scopeFloor", { await scopeFloor(.seconds(60), operation) }),
+            ("scopeFloorShaped", { try await scopeFloorShaped(.seconds(60)) { await operation() } }),
+            ("scopeFloorAsyncLet", { try await scopeFloorAsyncLet(.seconds(60)) { await operation() } }),
+            ("leastCorrectTimeout", { try await leastCorrectTimeout(.seconds(60)) { await operation() } }),
             ("race", { try await handWrittenRace(.seconds(60)) { await operation() } }),
             ("shield", { await withCancellationShield { await operation() } }),
             ("cancelScope", { await withCancelScope(deadline: .now + .seconds(60)) { _ in await operation() } ?? 0 }),
@@ -34,6 +37,21 @@ func runAll(_ options: Options) async throws -> Report {
     let floorSuspending = costs["scopeFloor_suspending"]! / costs["asyncLetChild_suspending"]!
     report.add("B1_floor", json: jsonObject([("noOperation", floor), ("suspending", floorSuspending)], digits: 3), line:
         "B1 floor, the least a scope on a child task does (a clock reading, an object, a deadline registered and withdrawn under a lock, a task-local binding) ÷ the same baselines: no-op \(format(floor)), suspending \(format(floorSuspending)) — \(us("scopeFloor")) / \(us("scopeFloor_suspending")) µs per call")
+    let shaped = costs["scopeFloorShaped"]! / costs["immediateChild"]!
+    let shapedSuspending = costs["scopeFloorShaped_suspending"]! / costs["asyncLetChild_suspending"]!
+    let onAsyncLet = costs["scopeFloorAsyncLet"]! / costs["immediateChild"]!
+    let onAsyncLetSuspending = costs["scopeFloorAsyncLet_suspending"]! / costs["asyncLetChild_suspending"]!
+    let least = costs["leastCorrectTimeout"]! / costs["immediateChild"]!
+    let leastSuspending = costs["leastCorrectTimeout_suspending"]! / costs["asyncLetChild_suspending"]!
+    let overLeast = costs["withTimeout"]! / costs["leastCorrectTimeout"]!
+    let overLeastSuspending = costs["withTimeout_suspending"]! / costs["leastCorrectTimeout_suspending"]!
+    report.add("B1_shape", json: jsonObject([
+        ("floor_noOperation", shaped), ("floor_suspending", shapedSuspending),
+        ("floor_async_let_noOperation", onAsyncLet), ("floor_async_let_suspending", onAsyncLetSuspending),
+        ("leastCorrect_noOperation", least), ("leastCorrect_suspending", leastSuspending),
+        ("withTimeout_over_leastCorrect_noOperation", overLeast), ("withTimeout_over_leastCorrect_suspending", overLeastSuspending),
+    ], digits: 3), line:
+        "B1 with withTimeout's API shape (a non-escaping operation on the caller's isolation, generic, throwing) ÷ the same baselines: the floor no-op \(format(shaped)), suspending \(format(shapedSuspending)); the floor on an async let child no-op \(format(onAsyncLet)), suspending \(format(onAsyncLetSuspending)); the least correct timeout no-op \(format(least)), suspending \(format(leastSuspending)); withTimeout ÷ the least correct timeout \(format(overLeast)) / \(format(overLeastSuspending)) — \(us("scopeFloorShaped")) / \(us("scopeFloorShaped_suspending")) µs and \(us("leastCorrectTimeout")) / \(us("leastCorrectTimeout_suspending")) µs per call")
     report.add("B1_us", json: jsonObject(costs.sorted { $0.key < $1.key }.map { ($0.key, $0.value / 1_000) }), line:
         "B1 per call, µs: " + costs.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value / 1_000, digits: 3))" }.joined(separator: ", "))
     if !jobs.isEmpty {
