@@ -45,13 +45,16 @@ func runAll(_ options: Options) async throws -> Report {
     let leastSuspending = costs["leastCorrectTimeout_suspending"]! / costs["asyncLetChild_suspending"]!
     let overLeast = costs["withTimeout"]! / costs["leastCorrectTimeout"]!
     let overLeastSuspending = costs["withTimeout_suspending"]! / costs["leastCorrectTimeout_suspending"]!
+    let raceOverLeast = costs["race"]! / costs["leastCorrectTimeout"]!
+    let raceOverLeastSuspending = costs["race_suspending"]! / costs["leastCorrectTimeout_suspending"]!
     report.add("B1_shape", json: jsonObject([
         ("floor_noOperation", shaped), ("floor_suspending", shapedSuspending),
         ("floor_async_let_noOperation", onAsyncLet), ("floor_async_let_suspending", onAsyncLetSuspending),
         ("leastCorrect_noOperation", least), ("leastCorrect_suspending", leastSuspending),
         ("withTimeout_over_leastCorrect_noOperation", overLeast), ("withTimeout_over_leastCorrect_suspending", overLeastSuspending),
+        ("race_over_leastCorrect_noOperation", raceOverLeast), ("race_over_leastCorrect_suspending", raceOverLeastSuspending),
     ], digits: 3), line:
-        "B1 with withTimeout's API shape (a non-escaping operation on the caller's isolation, generic, throwing) ÷ the same baselines: the floor no-op \(format(shaped)), suspending \(format(shapedSuspending)); the floor on an async let child no-op \(format(onAsyncLet)), suspending \(format(onAsyncLetSuspending)); the least correct timeout no-op \(format(least)), suspending \(format(leastSuspending)); withTimeout ÷ the least correct timeout \(format(overLeast)) / \(format(overLeastSuspending)) — \(us("scopeFloorShaped")) / \(us("scopeFloorShaped_suspending")) µs and \(us("leastCorrectTimeout")) / \(us("leastCorrectTimeout_suspending")) µs per call")
+        "B1 with withTimeout's API shape (a non-escaping operation on the caller's isolation, generic, throwing) ÷ the same baselines: the floor no-op \(format(shaped)), suspending \(format(shapedSuspending)); the floor on an async let child no-op \(format(onAsyncLet)), suspending \(format(onAsyncLetSuspending)); the least correct timeout no-op \(format(least)), suspending \(format(leastSuspending)); withTimeout ÷ the least correct timeout \(format(overLeast)) / \(format(overLeastSuspending)); the race ÷ the least correct timeout (B2 for it) \(format(raceOverLeast)) / \(format(raceOverLeastSuspending)) — \(us("scopeFloorShaped")) / \(us("scopeFloorShaped_suspending")) µs and \(us("leastCorrectTimeout")) / \(us("leastCorrectTimeout_suspending")) µs per call")
     report.add("B1_us", json: jsonObject(costs.sorted { $0.key < $1.key }.map { ($0.key, $0.value / 1_000) }), line:
         "B1 per call, µs: " + costs.sorted { $0.key < $1.key }.map { "\($0.key) \(format($0.value / 1_000, digits: 3))" }.joined(separator: ", "))
     if !jobs.isEmpty {
