@@ -171,6 +171,8 @@ func leastCorrectTimeout<T>(
 ) async throws -> T {
     let scope = LeastScope(deadline: ContinuousClock.now + timeout)
     leastTimers.withLock { $0.insert(scope) }
+    // Written out, not shared with `scopeFloorShaped` through a helper: a helper's async frame and executor
+    // checks would be part of what both sides measure.
     return try await withoutActuallyEscaping(operation) { operation in
         // Sound: as in `scopeFloorShaped`.
         nonisolated(unsafe) let operation = operation
