@@ -156,7 +156,7 @@ func scopeFloorAsyncLet<T>(
 }
 
 /// The least a correct timeout does on a call whose deadline does not fire, with `withTimeout`'s API shape:
-/// ``scopeFloorShaped(_:timeout:operation:)`` plus what lets a deadline cancel the operation and be told
+/// ``scopeFloorShaped(_:isolation:operation:)`` plus what lets a deadline cancel the operation and be told
 /// apart from the caller's cancellation. A real deadline in a binary heap (under the lock a timer thread
 /// would share), the child's task recorded for the deadline to cancel and withdrawn before it ends, and a
 /// state that orders the deadline against the end of the call. No timer thread runs here: B1's deadlines
@@ -228,10 +228,13 @@ final class LeastScope: @unchecked Sendable {
 
     /// The current task as one word.
     static func currentTask() -> UInt {
-        precondition(MemoryLayout<UnsafeCurrentTask?>.size == MemoryLayout<UInt>.size)
+        precondition(taskIsOneWord)
         // Sound: the sizes match (checked above), and the word is used only while that task runs the scope.
         return withUnsafeCurrentTask { unsafeBitCast($0, to: UInt.self) }
     }
+
+    /// Whether an optional `UnsafeCurrentTask` is one word; asked once, as `withTimeout` asks it.
+    private static let taskIsOneWord = MemoryLayout<UnsafeCurrentTask?>.size == MemoryLayout<UInt>.size
 
     /// What the timer thread would do at the deadline: mark it passed unless the call has ended, then
     /// cancel the operation's task if it still runs.
