@@ -174,9 +174,10 @@ func leastCorrectTimeout<T>(
     // Written out, not shared with `scopeFloorShaped` through a helper: a helper's async frame and executor
     // checks would be part of what both sides measure.
     return try await withoutActuallyEscaping(operation) { operation in
-        // Sound: as in `scopeFloorShaped`.
+        // Sound: the child calls the operation once while this task waits for it, and
+        // `withoutActuallyEscaping` checks that the closure did not outlive the call.
         nonisolated(unsafe) let operation = operation
-        // Sound: as in `scopeFloorShaped`.
+        // Sound: only the child writes it, and the group has waited for the child before it is read.
         nonisolated(unsafe) var result: Result<T, any Error>?
         await withDiscardingTaskGroup { group in
             group.addImmediateTask { [isolation] in
@@ -209,8 +210,9 @@ func leastCorrectTimeout<T>(
 
 /// The scope of ``leastCorrectTimeout(_:isolation:operation:)``.
 ///
-/// `@unchecked Sendable`: `heapIndex` is read and written only with `leastTimers`' lock held; the rest is
-/// behind the two mutexes or immutable.
+/// `@unchecked Sendable` is sound: `heapIndex`, the one mutable stored property outside a mutex, is read and
+/// written only by ``LeastHeap`` inside `leastTimers.withLock`, so no two threads reach it at once;
+/// `state` and `task` are mutexes, and `deadline` is an immutable `Sendable` value.
 final class LeastScope: @unchecked Sendable {
     @TaskLocal static var current: LeastScope?
 
