@@ -80,19 +80,57 @@ func residentBytes() -> Int {
 }
 
 /// Runs this executable again with `--child …` and returns what it printed.
+///
+/// The child is started with `posix_spawn` and waited for with `waitpid`, not with Foundation's `Process`.
+/// On Linux, `Process` learns that a child ended through a socket the child inherits
+/// (swiftlang/swift-corelibs-foundation#4795), and `waitUntilExit()` polls a run loop until it has; waits
+/// that never returned have been reported, and this is called from a task, off the main thread. `waitpid`
+/// returns when the child ends, whatever thread calls it.
 func child(_ figure: String, _ side: String, count: Int) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    process.arguments = ["--child", figure, side, String(count)]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw BenchmarkError("child \(figure) \(side) exited with status \(process.terminationStatus)")
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+    let arguments = [executable, "--child", figure, side, String(count)]
+    var pipeEnds: [Int32] = [-1, -1]
+    guard pipe(&pipeEnds) == 0 else { throw BenchmarkError("pipe failed: errno \(errno)") }
+    let (readEnd, writeEnd) = (pipeEnds[0], pipeEnds[1])
+    defer { close(readEnd) }
+
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, writeEnd, STDOUT_FILENO)
+    posix_spawn_file_actions_addclose(&actions, readEnd)
+    posix_spawn_file_actions_addclose(&actions, writeEnd)
+
+    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { for argument in argv { free(argument) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    close(writeEnd)
+    guard spawned == 0 else { throw BenchmarkError("posix_spawn of \(executable) failed: error \(spawned)") }
+
+    // Read until the child closes its end (it exits), then reap it.
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            output.append(contentsOf: buffer[..<count])
+        } else if count == 0 || errno != EINTR {
+            break
+        }
     }
-    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 {
+        guard errno == EINTR else { throw BenchmarkError("waitpid failed: errno \(errno)") }
+    }
+    // `WIFEXITED` and `WEXITSTATUS` are C macros: the low 7 bits are the signal that ended the child (zero
+    // for an exit), the next byte its exit status.
+    let signal = status & 0x7f
+    let exitStatus = (status >> 8) & 0xff
+    guard signal == 0, exitStatus == 0 else {
+        throw BenchmarkError("child \(figure) \(side) " + (signal == 0 ? "exited with status \(exitStatus)" : "was ended by signal \(signal)"))
+    }
+    return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {
