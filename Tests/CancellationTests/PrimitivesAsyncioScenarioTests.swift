@@ -66,8 +66,13 @@ struct PrimitivesAsyncioScenarioTests {
     func semaphoreNoStrandedWaiter() async throws {
         let semaphore = AsyncSemaphore(permits: 1)
         try await semaphore.wait()
-        let tasks = (0..<4).map { _ in Task { try await semaphore.wait() } }
-        await waitUntil { semaphore.waiterCount == 4 }
+        // One at a time, so that the queue's order is the tasks' order: tasks started together reach the
+        // semaphore in whatever order the executor runs them, and the test signals for tasks[1], then [3].
+        var tasks: [Task<Void, any Error>] = []
+        for count in 1...4 {
+            tasks.append(Task { try await semaphore.wait() })
+            await waitUntil { semaphore.waiterCount == count }
+        }
         tasks[0].cancel()
         tasks[2].cancel()
         #expect(await tasks[0].result.failure is CancellationError)

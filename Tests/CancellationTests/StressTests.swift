@@ -1,5 +1,6 @@
 import Cancellation
 import CancellationTesting
+import Logging
 import Testing
 
 /// Thousands of random nested scopes with random deadlines, explicit cancels and caller cancels, checked
@@ -16,7 +17,11 @@ struct StressTests {
         #expect(scopeCount >= 1_000)
 
         let tasks = plans.enumerated().map { index, plan in
-            Task { try await harness.execute(plan, ancestors: [], shielded: false) }
+            Task {
+                try await CancellationDiagnostics.$current.withValue(harness.diagnostics) {
+                    try await harness.execute(plan, ancestors: [], shielded: false)
+                }
+            }
         }
         // Drive time: one second per step, cancelling callers and scopes as planned, until all tasks end.
         var finished = 0
@@ -70,6 +75,13 @@ struct StressTests {
         for outcome in ["value", "nil", "timeout", "scope cancelled", "cancellation"] {
             #expect(outcomes[outcome, default: 0] > 0, "no scope ended with \(outcome): \(outcomes)")
         }
+        // The diagnostics' timers ran among the scopes' own: operations that ignored cancellation were
+        // reported, each exactly at the end of the grace period (the clock moves from deadline to deadline).
+        let events = harness.events
+        for event in ["deadline expired", "late result", "uncooperative", "shield expired"] {
+            #expect(events.counts[event, default: 0] > 0, "no \(event) event: \(events.counts)")
+        }
+        #expect(events.misreported == [])
     }
 }
 
@@ -131,6 +143,44 @@ indirect enum StressPlan: Sendable {
 
 final class StressHarness: Sendable {
     let clock = ManualClock()
+    /// The diagnostics every plan runs under: the default grace period, reports counted instead of logged.
+    let diagnostics: CancellationDiagnostics
+    private let observed = LockedValue(Events())
+
+    struct Events {
+        var counts: [String: Int] = [:]
+        /// Events that name no scope of this harness, or report an operation before its grace period ended.
+        var misreported: [String] = []
+    }
+
+    /// The diagnostics events the scopes reported, by kind.
+    var events: Events { observed.withLock { $0 } }
+
+    init() {
+        let observed = self.observed
+        let gracePeriod = Duration.seconds(5)
+        diagnostics = CancellationDiagnostics(
+            gracePeriod: gracePeriod,
+            logger: Logger(label: "stress") { _ in SwiftLogNoOpLogHandler() }
+        ) { event in
+            let kind: String
+            switch event {
+            case .deadlineExpired: kind = "deadline expired"
+            case .lateResult: kind = "late result"
+            case .uncooperative(_, let ignoredFor):
+                kind = "uncooperative"
+                if ignoredFor != gracePeriod {
+                    observed.withLock { $0.misreported.append("\(event): reported after \(ignoredFor)") }
+                }
+            case .abandoned: kind = "abandoned"
+            case .shieldExpired: kind = "shield expired"
+            }
+            if StressHarness.id(of: event.scope) == nil {
+                observed.withLock { $0.misreported.append("\(event): not a scope of the stress test") }
+            }
+            observed.withLock { $0.counts[kind, default: 0] += 1 }
+        }
+    }
     private let state = LockedValue(State())
     private let live = LockedValue<Int>(0)
 
@@ -178,7 +228,7 @@ final class StressHarness: Sendable {
         state.withLock { $0.scopes[id] }
     }
 
-    private static func id(of location: ScopeLocation) -> Int? {
+    fileprivate static func id(of location: ScopeLocation) -> Int? {
         Int(location.fileID.dropFirst("stress/".count))
     }
 
