@@ -149,7 +149,8 @@ final class StressHarness: Sendable {
 
     struct Events {
         var counts: [String: Int] = [:]
-        /// Events that name no scope of this harness, or report an operation before its grace period ended.
+        /// Events that name no scope of this harness, and reports of an uncooperative operation made at any
+        /// other time than the end of its grace period.
         var misreported: [String] = []
     }
 

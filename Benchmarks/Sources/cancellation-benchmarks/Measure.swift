@@ -81,12 +81,13 @@ func residentBytes() -> Int {
 
 /// Runs this executable again with `--child …` and returns what it printed.
 ///
-/// The child is started with `posix_spawn` and waited for with `waitpid`, not with Foundation's `Process`.
-/// On Linux, `Process` learns that a child ended through a socket the child inherits
-/// (swiftlang/swift-corelibs-foundation#4795), and `waitUntilExit()` polls a run loop until it has; waits
-/// that never returned have been reported, and this is called from a task, off the main thread. `waitpid`
-/// returns when the child ends, whatever thread calls it.
+/// On Linux, where the figures are measured, the child is started with `posix_spawn` and waited for with
+/// `waitpid`, not with Foundation's `Process`. There `Process` learns that a child ended through a socket
+/// the child inherits (swiftlang/swift-corelibs-foundation#4795), and `waitUntilExit()` polls a run loop
+/// until it has; waits that never returned have been reported, and this is called from a task, off the main
+/// thread. `waitpid` returns when the child ends, whatever thread calls it. Elsewhere `Process` is used.
 func child(_ figure: String, _ side: String, count: Int) throws -> String {
+    #if os(Linux)
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
     let arguments = [executable, "--child", figure, side, String(count)]
     var pipeEnds: [Int32] = [-1, -1]
@@ -131,6 +132,20 @@ func child(_ figure: String, _ side: String, count: Int) throws -> String {
         throw BenchmarkError("child \(figure) \(side) " + (signal == 0 ? "exited with status \(exitStatus)" : "was ended by signal \(signal)"))
     }
     return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    #else
+    let process = Process()
+    process.executableURL = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = ["--child", figure, side, String(count)]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw BenchmarkError("child \(figure) \(side) exited with status \(process.terminationStatus)")
+    }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    #endif
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {
