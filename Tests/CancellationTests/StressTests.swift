@@ -165,21 +165,23 @@ final class StressHarness: Sendable {
             logger: Logger(label: "stress") { _ in SwiftLogNoOpLogHandler() }
         ) { event in
             let kind: String
+            var misreported: [String] = []
             switch event {
             case .deadlineExpired: kind = "deadline expired"
             case .lateResult: kind = "late result"
             case .uncooperative(_, let ignoredFor):
                 kind = "uncooperative"
-                if ignoredFor != gracePeriod {
-                    observed.withLock { $0.misreported.append("\(event): reported after \(ignoredFor)") }
-                }
+                if ignoredFor != gracePeriod { misreported.append("\(event): reported after \(ignoredFor)") }
             case .abandoned: kind = "abandoned"
             case .shieldExpired: kind = "shield expired"
             }
             if StressHarness.id(of: event.scope) == nil {
-                observed.withLock { $0.misreported.append("\(event): not a scope of the stress test") }
+                misreported.append("\(event): not a scope of the stress test")
             }
-            observed.withLock { $0.counts[kind, default: 0] += 1 }
+            observed.withLock { events in
+                events.counts[kind, default: 0] += 1
+                events.misreported += misreported
+            }
         }
     }
     private let state = LockedValue(State())
@@ -255,13 +257,13 @@ final class StressHarness: Sendable {
         id: Int, kind: StressPlan.Kind, timeout: Int64, cancelAt: Int64?, body: [StressPlan], ancestors: [Int]
     ) async throws -> Int {
         let fileID = "stress/\(id)"
-        let ended = LockedValue(CallOrder())
+        let order = LockedValue(CallOrder())
         let returned = LockedValue<Int>(-1)
         func operation(_ scope: CancelScope<ManualClock>?, inner: [Int]) async throws -> Int {
             live.withLock { $0 += 1 }
             defer {
                 live.withLock { $0 -= 1 }
-                ended.withLock { $0.operationEnded = true }
+                order.withLock { $0.operationEnded = true }
             }
             if let scope { register(id, scope, cancelAt: cancelAt) }
             let value = try await runBody(body, ancestors: inner)
@@ -270,13 +272,13 @@ final class StressHarness: Sendable {
         }
         let duration = Duration.seconds(timeout)
         return try await withTaskCancellationHandler {
-            try await run(
-                id: id, kind: kind, duration: duration, fileID: fileID, ended: ended, returned: returned,
+            try await runScope(
+                id: id, kind: kind, duration: duration, fileID: fileID, order: order, returned: returned,
                 ancestors: ancestors, operation: operation
             )
         } onCancel: {
-            ended.withLock { order in
-                if !order.operationEnded { order.callerCancelledBeforeOperationEnded = true }
+            order.withLock { call in
+                if !call.operationEnded { call.callerCancelledBeforeOperationEnded = true }
             }
         }
     }
@@ -292,8 +294,8 @@ final class StressHarness: Sendable {
         var callerCancelledBeforeOperationEnded = false
     }
 
-    private func run(
-        id: Int, kind: StressPlan.Kind, duration: Duration, fileID: String, ended: LockedValue<CallOrder>,
+    private func runScope(
+        id: Int, kind: StressPlan.Kind, duration: Duration, fileID: String, order: LockedValue<CallOrder>,
         returned: LockedValue<Int>, ancestors: [Int],
         operation: (CancelScope<ManualClock>?, [Int]) async throws -> Int
     ) async throws -> Int {
@@ -314,7 +316,7 @@ final class StressHarness: Sendable {
                     if let scope = scope(id), !(scope.isCancelled && scope.didCatchCancellation) {
                         violation("scope \(id) returned nil without catching its own cancellation")
                     }
-                    check(ended: ended, id: id)
+                    check(order, id: id)
                     return 0
                 }
                 value = result
@@ -328,14 +330,14 @@ final class StressHarness: Sendable {
                     try await operation(nil, [-id])
                 }
             }
-            check(ended: ended, id: id)
+            check(order, id: id)
             count("value")
             if value != returned.withLock({ $0 }) {
                 violation("scope \(id) lost its operation's value")
             }
             return value
         } catch let error as TimeoutError {
-            check(ended: ended, id: id)
+            check(order, id: id)
             if error.location.fileID == fileID {
                 count("timeout")
                 if kind != .boundedShield {
@@ -347,20 +349,20 @@ final class StressHarness: Sendable {
                         violation("scope \(id) timed out before its deadline")
                     }
                 }
-                if ended.withLock({ $0.callerCancelledBeforeOperationEnded }) && kind != .boundedShield {
+                if order.withLock({ $0.callerCancelledBeforeOperationEnded }) && kind != .boundedShield {
                     violation("scope \(id) reported a timeout to a caller cancelled before its operation ended")
                 }
             }
             throw error
         } catch let error as ScopeCancelledError {
-            check(ended: ended, id: id)
+            check(order, id: id)
             if error.location.fileID == fileID { count("scope cancelled") }
             if error.location.fileID == fileID, scope(id)?.reason == nil {
                 violation("scope \(id) threw ScopeCancelledError without being cancelled")
             }
             throw error
         } catch is CancellationError {
-            check(ended: ended, id: id)
+            check(order, id: id)
             count("cancellation")
             if !Task.isCancelled {
                 violation("scope \(id) threw CancellationError to a caller that is not cancelled")
@@ -369,8 +371,8 @@ final class StressHarness: Sendable {
         }
     }
 
-    private func check(ended: LockedValue<CallOrder>, id: Int) {
-        if !ended.withLock({ $0.operationEnded }) {
+    private func check(_ order: LockedValue<CallOrder>, id: Int) {
+        if !order.withLock({ $0.operationEnded }) {
             violation("scope \(id) returned while its operation was still running")
         }
     }

@@ -116,8 +116,14 @@ func child(_ figure: String, _ side: String, count: Int) throws -> String {
         let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
         if count > 0 {
             output.append(contentsOf: buffer[..<count])
-        } else if count == 0 || errno != EINTR {
+        } else if count == 0 {
             break
+        } else if errno != EINTR {
+            // Reap the child before reporting, and never hand a truncated output to the caller.
+            let error = errno
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            throw BenchmarkError("reading child \(figure) \(side)'s output failed: errno \(error)")
         }
     }
     var status: Int32 = 0
